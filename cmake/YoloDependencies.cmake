@@ -1,0 +1,11 @@
+# Third-party libraries; each is described in third_party_notes.md.
+find_package(OpenMP REQUIRED)
+find_package(dnnl REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(benchmark REQUIRED)
+if(YOLO_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

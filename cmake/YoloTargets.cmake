@@ -1,0 +1,19 @@
+# yolo_target_defaults(target): the project's warning set and CPU tuning for
+# its own code, in C++ and (when built) CUDA sources.
+function(yolo_target_defaults target)
+  set(_cxx -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  set(_cuda -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
+  if(YOLO_WERROR)
+    list(APPEND _cxx -Werror)
+    list(APPEND _cuda -Werror=all-warnings)
+  endif()
+  # Vectorise the CPU twins for this machine's SIMD width (AVX-512 here).
+  if(YOLO_CPU_NATIVE)
+    list(APPEND _cxx -march=native)
+    list(APPEND _cuda -Xcompiler=-march=native)
+  endif()
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${_cxx}>)
+  if(YOLO_WITH_CUDA)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:${_cuda}>)
+  endif()
+endfunction()

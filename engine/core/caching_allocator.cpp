@@ -1,0 +1,74 @@
+#include "engine/core/caching_allocator.h"
+
+#include "engine/core/error.h"
+
+namespace yolo {
+
+CachingAllocator::CachingAllocator(std::unique_ptr<RawMemory> raw, Device device)
+    : raw_(std::move(raw)), device_(device) {}
+
+CachingAllocator::~CachingAllocator() {
+  release_cached();
+  // Live blocks at destruction belong to tensors that outlived their context;
+  // the storage keeps this allocator alive, so this only runs once they are gone.
+}
+
+std::size_t CachingAllocator::round_size(std::size_t bytes) {
+  constexpr std::size_t kSmallStep = 512;
+  constexpr std::size_t kLargeStep = 128 * 1024;
+  constexpr std::size_t kLargeFrom = 1024 * 1024;
+  if (bytes == 0) return kSmallStep;
+  const std::size_t step = bytes < kLargeFrom ? kSmallStep : kLargeStep;
+  return (bytes + step - 1) / step * step;
+}
+
+void* CachingAllocator::allocate(std::size_t bytes) {
+  const std::size_t size = round_size(bytes);
+  std::lock_guard lock(mutex_);
+  // Best fit among cached blocks, but never more than twice the request:
+  // a huge block serving a small tensor would be lost to larger requests.
+  auto it = free_blocks_.lower_bound(size);
+  if (it != free_blocks_.end() && it->first <= 2 * size) {
+    void* p = it->second;
+    live_blocks_.emplace(p, it->first);
+    free_blocks_.erase(it);
+    record_allocate(bytes, false);
+    return p;
+  }
+  void* p = raw_->allocate(size);
+  if (p == nullptr) {
+    // Out of memory: give the cache back and try once more.
+    for (auto& [s, block] : free_blocks_) {
+      raw_->free(block);
+      record_reserved(-static_cast<std::int64_t>(s));
+    }
+    free_blocks_.clear();
+    p = raw_->allocate(size);
+  }
+  YOLO_CHECK(p != nullptr, "{} out of memory: tried to allocate {:.1f} MiB ({:.1f} MiB live)", device_.str(),
+             static_cast<double>(bytes) / (1 << 20), static_cast<double>(stats().live_bytes) / (1 << 20));
+  record_reserved(static_cast<std::int64_t>(size));
+  live_blocks_.emplace(p, size);
+  record_allocate(bytes, true);
+  return p;
+}
+
+void CachingAllocator::deallocate(void* ptr, std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  auto it = live_blocks_.find(ptr);
+  YOLO_CHECK(it != live_blocks_.end(), "{}: freeing a block this allocator does not own", device_.str());
+  free_blocks_.emplace(it->second, ptr);
+  live_blocks_.erase(it);
+  record_deallocate(bytes);
+}
+
+void CachingAllocator::release_cached() {
+  std::lock_guard lock(mutex_);
+  for (auto& [size, block] : free_blocks_) {
+    raw_->free(block);
+    record_reserved(-static_cast<std::int64_t>(size));
+  }
+  free_blocks_.clear();
+}
+
+}  // namespace yolo

@@ -1,0 +1,57 @@
+#pragma once
+// defines: Context, ContextOptions.
+// One Context per rank and device: the allocator, the CPU thread count and
+// oneDNN engine, or the CUDA streams and library handles, and the RNG seed.
+// Nothing here is global: two contexts never share mutable state.
+#include <cstdint>
+#include <memory>
+
+#include "engine/core/device.h"
+#include "engine/core/tensor.h"
+
+namespace yolo {
+
+struct CpuResources;   // engine/core/cpu_resources.h (oneDNN)
+struct CudaResources;  // engine/core/cuda_resources.h (streams, cuDNN, cuBLAS)
+
+struct ContextOptions {
+  int num_threads = 0;  // CPU threads for parallel_for and oneDNN; 0 = OpenMP's default
+  std::uint64_t seed = 0;
+};
+
+class Context {
+ public:
+  explicit Context(Device device = Device::cpu(), ContextOptions options = {});
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const Device& device() const { return device_; }
+  int num_threads() const { return num_threads_; }
+  std::uint64_t seed() const { return seed_; }
+
+  Allocator& allocator() const { return *allocator_; }
+  const std::shared_ptr<Allocator>& shared_allocator() const { return allocator_; }
+  Tensor empty(const Shape& shape, DType dtype) const;
+  Tensor zeros(const Shape& shape, DType dtype) const;
+  // Host memory for staging (the same allocator as allocator() on cpu).
+  Tensor empty_host(const Shape& shape, DType dtype) const;
+
+  // Waits for all work queued on this context.
+  void synchronize() const;
+
+  CpuResources& cpu() const;    // only on a cpu context
+  CudaResources& cuda() const;  // only on a cuda context
+
+ private:
+  Device device_;
+  int num_threads_ = 1;
+  std::uint64_t seed_ = 0;
+  std::shared_ptr<Allocator> allocator_;
+  std::shared_ptr<Allocator> host_allocator_;
+  std::unique_ptr<CpuResources> cpu_;
+  // Owned; destroyed through the CUDA runtime (see context.cpp).
+  CudaResources* cuda_ = nullptr;
+};
+
+}  // namespace yolo

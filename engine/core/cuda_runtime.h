@@ -1,0 +1,42 @@
+#pragma once
+// defines: the CUDA runtime calls the rest of core needs, as plain C++
+// declarations (no CUDA headers), implemented in cuda_runtime.cu.
+// Only compiled and called when YOLO_WITH_CUDA is 1.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace yolo {
+
+struct CudaResources;
+class RawMemory;
+
+namespace cuda_runtime {
+
+struct DeviceQuery {
+  int count = 0;
+  std::string error;  // why there is no device, when count is 0
+};
+// Never throws: no driver, no device or a broken driver all mean "count 0".
+DeviceQuery query_devices();
+
+struct DeviceProperties {
+  std::string name;
+  int major = 0, minor = 0;
+  int sm_count = 0;
+  std::size_t total_memory = 0;
+};
+DeviceProperties device_properties(int device);
+std::string library_versions();  // "cuDNN 9.19.0, cuBLAS 13.1.0, NCCL 2.28.9"
+
+CudaResources* create_resources(int device);
+void destroy_resources(CudaResources* resources) noexcept;
+std::unique_ptr<RawMemory> make_device_memory(int device);
+
+enum class CopyKind { host_to_device, device_to_host, device_to_device };
+void copy_async(CudaResources& r, void* dst, const void* src, std::size_t bytes, CopyKind kind);
+void memset_async(CudaResources& r, void* dst, int value, std::size_t bytes);
+void synchronize(CudaResources& r);
+
+}  // namespace cuda_runtime
+}  // namespace yolo

@@ -1,0 +1,22 @@
+#pragma once
+// defines: the elementwise ops on tensors of the context's device:
+// fill, copy_cast, axpy, scale, silu_forward, silu_backward.
+// All tensors contiguous; float ops take f32, f16 or bf16 (computed in f32).
+#include "engine/core/context.h"
+
+namespace yolo {
+
+// out = value (converted to out's dtype)
+void fill(const Context& ctx, Tensor& out, double value);
+// dst = convert(src): any dtype to any dtype, same shape
+void copy_cast(const Context& ctx, const Tensor& src, Tensor& dst);
+// y = y + alpha * x
+void axpy(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
+// y = alpha * x   (y may be x)
+void scale(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
+// y = x * sigmoid(x)
+void silu_forward(const Context& ctx, const Tensor& x, Tensor& y);
+// dx = dy * d/dx silu(x)   (overwrites dx: activation gradients are not accumulated)
+void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor& dx);
+
+}  // namespace yolo

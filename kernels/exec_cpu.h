@@ -1,0 +1,31 @@
+#pragma once
+// defines: Exec<Cpu>::parallel_for, the CPU launcher of portable functors.
+#include <cstdint>
+
+#include "kernels/exec.h"
+
+namespace yolo {
+
+template <>
+struct Exec<Cpu> {
+  // Below this many indices the fork/join of a parallel region costs more
+  // than it saves.
+  static constexpr std::int64_t kSerialBelow = 1 << 14;
+
+  // Runs f(i) for i in [0, n) on ctx's threads. Iterations are independent by
+  // contract, which is also what lets the compiler vectorise them (omp simd).
+  template <class F>
+  static void parallel_for(const Context& ctx, std::int64_t n, const F& f) {
+    if (n <= 0) return;
+    const int threads = ctx.num_threads();
+    if (threads <= 1 || n < kSerialBelow) {
+#pragma omp simd
+      for (std::int64_t i = 0; i < n; ++i) f(i);
+      return;
+    }
+#pragma omp parallel for simd num_threads(threads) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) f(i);
+  }
+};
+
+}  // namespace yolo

@@ -1,0 +1,19 @@
+#pragma once
+// defines: BenchContexts (one Context per backend that can run here) and the
+// registration functions of each benchmark family.
+#include <memory>
+#include <vector>
+
+#include "engine/core/context.h"
+
+namespace yolo::bench {
+
+struct BenchContexts {
+  std::vector<std::unique_ptr<Context>> contexts;  // cpu first, then each CUDA device used
+};
+
+void register_memory_benchmarks(const BenchContexts& contexts);
+void register_elementwise_benchmarks(const BenchContexts& contexts);
+void register_primitive_benchmarks(const BenchContexts& contexts);
+
+}  // namespace yolo::bench
