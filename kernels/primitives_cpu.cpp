@@ -1,6 +1,6 @@
 // Primitives<Cpu>: plain C++ on the context's OpenMP threads. Sums use a
-// fixed blocking and double accumulators, so results do not depend on the
-// thread count.
+// fixed blocking, fixed lanes and double accumulators, so results do not
+// depend on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -13,16 +13,33 @@ namespace yolo {
 namespace {
 constexpr std::int64_t kSumBlock = 1 << 14;
 
+// Partial results in kLanes independent lanes (element i feeds lane i mod
+// kLanes), combined in a fixed order: the compiler vectorises the lanes, and
+// the result depends only on the data, never on threads or timing.
+constexpr int kLanes = 16;
+
 double sum_range(const float* in, std::int64_t begin, std::int64_t end) {
+  double lanes[kLanes] = {};
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] += in[i + l];
+  }
+  for (int l = 0; i < end; ++i, ++l) lanes[l] += in[i];
   double acc = 0.0;
-  for (std::int64_t i = begin; i < end; ++i) acc += in[i];
+  for (double v : lanes) acc += v;
   return acc;
 }
 
 float max_range(const float* in, std::int64_t begin, std::int64_t end) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (std::int64_t i = begin; i < end; ++i) m = std::max(m, in[i]);
-  return m;
+  constexpr float kLowest = -std::numeric_limits<float>::infinity();
+  float lanes[kLanes];
+  std::fill(lanes, lanes + kLanes, kLowest);
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] = in[i + l] > lanes[l] ? in[i + l] : lanes[l];
+  }
+  for (int l = 0; i < end; ++i, ++l) lanes[l] = in[i] > lanes[l] ? in[i] : lanes[l];
+  return *std::max_element(lanes, lanes + kLanes);
 }
 
 // The (value desc, index asc) order that top_k and descending sorts share.
@@ -83,21 +100,19 @@ void Primitives<Cpu>::exclusive_scan(const Context&, const std::int32_t* in, std
 template <>
 void Primitives<Cpu>::sort_by_key(const Context&, float* keys, std::int32_t* values, std::int64_t n,
                                   SortOrder order) {
-  std::vector<std::int32_t> perm(static_cast<std::size_t>(n));
-  std::iota(perm.begin(), perm.end(), 0);
+  // Sorting the pairs themselves keeps the comparisons in cache (an index
+  // permutation would read the keys at random).
+  std::vector<std::pair<float, std::int32_t>> pairs(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < pairs.size(); ++i) pairs[i] = {keys[i], values[i]};
   if (order == SortOrder::descending) {
-    std::stable_sort(perm.begin(), perm.end(), [&](std::int32_t a, std::int32_t b) { return keys[a] > keys[b]; });
+    std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   } else {
-    std::stable_sort(perm.begin(), perm.end(), [&](std::int32_t a, std::int32_t b) { return keys[a] < keys[b]; });
+    std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
-  std::vector<float> sorted_keys(static_cast<std::size_t>(n));
-  std::vector<std::int32_t> sorted_values(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < perm.size(); ++i) {
-    sorted_keys[i] = keys[perm[i]];
-    sorted_values[i] = values[perm[i]];
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    keys[i] = pairs[i].first;
+    values[i] = pairs[i].second;
   }
-  std::copy(sorted_keys.begin(), sorted_keys.end(), keys);
-  std::copy(sorted_values.begin(), sorted_values.end(), values);
 }
 
 template <>
