@@ -1,11 +1,12 @@
 #pragma once
 // defines: the elementwise kernel functors: FillKernel, CastKernel,
-// AxpyKernel, ScaleKernel, SiluForwardKernel, SiluBackwardKernel.
+// AxpyKernel, ScaleKernel, SiluForwardKernel, SiluBackwardKernel, UniformKernel.
 // Storage type T may be float, Half or BFloat16; arithmetic is in float.
 #include <cstdint>
 
 #include "kernels/math.h"
 #include "kernels/numeric.h"
+#include "kernels/philox.h"
 
 namespace yolo {
 
@@ -64,6 +65,22 @@ struct SiluBackwardKernel {
     const float v = to_float(x[i]);
     const float s = sigmoid(v);
     dx[i] = convert<T>(to_float(dy[i]) * s * (1.0f + v * (1.0f - s)));
+  }
+};
+
+// out[i] = lo + (hi - lo) * u,  u = word i%4 of philox(counter = (i/4, offset), key = seed)
+template <class T>
+struct UniformKernel {
+  T* out;
+  float lo, hi;
+  std::uint64_t seed, offset;
+  YOLO_HD void operator()(std::int64_t i) const {
+    const auto block = static_cast<std::uint64_t>(i) / 4;
+    const PhiloxBlock bits = philox4x32_10(
+        PhiloxBlock{{static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
+                     static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(offset >> 32)}},
+        static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+    out[i] = convert<T>(lo + (hi - lo) * uniform_from_bits(bits.v[i % 4]));
   }
 };
 

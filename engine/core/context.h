@@ -3,6 +3,7 @@
 // One Context per rank and device: the allocator, the CPU thread count and
 // oneDNN engine, or the CUDA streams and library handles, and the RNG seed.
 // Nothing here is global: two contexts never share mutable state.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -29,6 +30,10 @@ class Context {
   const Device& device() const { return device_; }
   int num_threads() const { return num_threads_; }
   std::uint64_t seed() const { return seed_; }
+  // The context's random stream is counter-based (kernels/philox.h): a draw
+  // is f(seed, offset, index). Each consumer takes a fresh offset, so two
+  // draws never overlap and a run is reproducible from the seed alone.
+  std::uint64_t take_rng_offset() const { return rng_offset_.fetch_add(1); }
 
   Allocator& allocator() const { return *allocator_; }
   const std::shared_ptr<Allocator>& shared_allocator() const { return allocator_; }
@@ -47,6 +52,7 @@ class Context {
   Device device_;
   int num_threads_ = 1;
   std::uint64_t seed_ = 0;
+  mutable std::atomic<std::uint64_t> rng_offset_{0};
   std::shared_ptr<Allocator> allocator_;
   std::shared_ptr<Allocator> host_allocator_;
   std::unique_ptr<CpuResources> cpu_;

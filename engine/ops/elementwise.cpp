@@ -52,4 +52,12 @@ void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor
   dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::silu_backward(ctx, x, dy, dx); });
 }
 
+void fill_uniform(const Context& ctx, Tensor& out, float lo, float hi) {
+  check_operand(ctx, out, "fill_uniform", "out");
+  check_float(out, "fill_uniform", "out");
+  YOLO_CHECK(lo < hi, "fill_uniform: empty range [{}, {})", lo, hi);
+  const std::uint64_t offset = ctx.take_rng_offset();
+  dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::fill_uniform(ctx, out, lo, hi, offset); });
+}
+
 }  // namespace yolo

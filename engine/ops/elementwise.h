@@ -1,6 +1,6 @@
 #pragma once
 // defines: the elementwise ops on tensors of the context's device:
-// fill, copy_cast, axpy, scale, silu_forward, silu_backward.
+// fill, copy_cast, axpy, scale, silu_forward, silu_backward, fill_uniform.
 // All tensors contiguous; float ops take f32, f16 or bf16 (computed in f32).
 #include "engine/core/context.h"
 
@@ -18,5 +18,7 @@ void scale(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
 void silu_forward(const Context& ctx, const Tensor& x, Tensor& y);
 // dx = dy * d/dx silu(x)   (overwrites dx: activation gradients are not accumulated)
 void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor& dx);
+// out = uniform samples in [lo, hi) from the context's seed and a fresh offset
+void fill_uniform(const Context& ctx, Tensor& out, float lo, float hi);
 
 }  // namespace yolo

@@ -56,4 +56,11 @@ void ElementwiseImpl<B>::silu_backward(const Context& ctx, const Tensor& x, cons
   });
 }
 
+template <class B>
+void ElementwiseImpl<B>::fill_uniform(const Context& ctx, Tensor& out, float lo, float hi, std::uint64_t offset) {
+  visit_float_dtype(out.dtype(), [&]<class T>() {
+    Exec<B>::parallel_for(ctx, out.numel(), UniformKernel<T>{out.data<T>(), lo, hi, ctx.seed(), offset});
+  });
+}
+
 }  // namespace yolo

@@ -15,6 +15,7 @@ struct ElementwiseImpl {
   static void scale(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
   static void silu_forward(const Context& ctx, const Tensor& x, Tensor& y);
   static void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor& dx);
+  static void fill_uniform(const Context& ctx, Tensor& out, float lo, float hi, std::uint64_t offset);
 };
 
 extern template struct ElementwiseImpl<Cpu>;

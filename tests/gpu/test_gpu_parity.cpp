@@ -72,6 +72,17 @@ TEST_F(GpuParity, CastAndFillAreExact) {
   }
 }
 
+TEST_F(GpuParity, FillUniformDrawsTheSameStream) {
+  Context cpu_seeded(Device::cpu(), {.seed = 99});
+  Context gpu_seeded(Device::cuda(0), {.seed = 99});
+  const std::int64_t n = 100003;
+  Tensor c = cpu_seeded.empty({n}, DType::f32), g = gpu_seeded.empty({n}, DType::f32);
+  fill_uniform(cpu_seeded, c, -3.0f, 3.0f);
+  fill_uniform(gpu_seeded, g, -3.0f, 3.0f);
+  // Same integer stream; lo + (hi-lo)*u may be one FMA on the GPU.
+  test::expect_close(to_host(gpu_seeded, g), c, 2.4e-7, 1e-6, "fill_uniform");
+}
+
 TEST_F(GpuParity, Reductions) {
   const std::int64_t n = 16 * 8400 * 80 + 5;
   Tensor x = test::random_uniform(cpu_, {n}, 304);

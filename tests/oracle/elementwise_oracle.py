@@ -40,4 +40,13 @@ def axpy_scale(call):
     call.save("scale", (alpha * x).numpy())
 
 
-run({"silu": silu, "cast": cast, "axpy_scale": axpy_scale})
+def fill(call):
+    # torch.full converts the Python float the way the engine's fill does.
+    values = call.params["values"]
+    call.save("f32", np.array([torch.full((1,), v, dtype=torch.float32).item() for v in values], dtype=np.float32))
+    call.save("f16_bits", np.concatenate([bits16(torch.full((1,), v, dtype=torch.float16)) for v in values]))
+    call.save("bf16_bits", np.concatenate([bits16(torch.full((1,), v, dtype=torch.bfloat16)) for v in values]))
+    call.save("i32", np.array([torch.full((1,), int(v), dtype=torch.int32).item() for v in values], dtype=np.int32))
+
+
+run({"silu": silu, "cast": cast, "axpy_scale": axpy_scale, "fill": fill})

@@ -113,5 +113,28 @@ TEST(AxpyScaleOracle, MatchTorch) {
   test::expect_close(scaled.data<float>(), oracle.get("scale").as<float>(), n, 0, 0, "scale");
 }
 
+// In-range values only: torch.full refuses a value a half cannot hold, where
+// fill gives inf (as a cast does).
+TEST(FillOracle, ValuesRoundLikeTorchFull) {
+  const std::vector<double> values = {0.1, 1.0 / 3.0, -2.5, 65503.5, 1e-6, 3e-8, 60000.7, -7.9};
+  test::Oracle oracle("elementwise_oracle.py");
+  oracle.run("fill", {{"values", values}});
+  Context ctx;
+  const auto f32 = oracle.get("f32"), f16 = oracle.get("f16_bits"), bf16 = oracle.get("bf16_bits"),
+             i32 = oracle.get("i32");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    Tensor a = ctx.empty({3}, DType::f32), h = ctx.empty({3}, DType::f16), b = ctx.empty({3}, DType::bf16),
+           n = ctx.empty({3}, DType::i32);
+    fill(ctx, a, values[i]);
+    fill(ctx, h, values[i]);
+    fill(ctx, b, values[i]);
+    fill(ctx, n, values[i]);
+    EXPECT_EQ(a.data<float>()[2], f32.as<float>()[i]) << values[i];
+    EXPECT_EQ(h.data<Half>()[2].bits, f16.as<std::uint16_t>()[i]) << values[i];
+    EXPECT_EQ(b.data<BFloat16>()[2].bits, bf16.as<std::uint16_t>()[i]) << values[i];
+    EXPECT_EQ(n.data<std::int32_t>()[2], i32.as<std::int32_t>()[i]) << values[i];
+  }
+}
+
 }  // namespace
 }  // namespace yolo
