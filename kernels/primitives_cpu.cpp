@@ -42,7 +42,7 @@ float max_range(const float* in, std::int64_t begin, std::int64_t end) {
   return *std::max_element(lanes, lanes + kLanes);
 }
 
-// The (value desc, index asc) order that top_k and descending sorts share.
+// top_k's order: larger value first, equal values by lower index.
 struct LargerFirst {
   const float* values;
   bool operator()(std::int32_t a, std::int32_t b) const {

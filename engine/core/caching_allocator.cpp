@@ -7,11 +7,8 @@ namespace yolo {
 CachingAllocator::CachingAllocator(std::unique_ptr<RawMemory> raw, Device device)
     : raw_(std::move(raw)), device_(device) {}
 
-CachingAllocator::~CachingAllocator() {
-  release_cached();
-  // Live blocks at destruction belong to tensors that outlived their context;
-  // the storage keeps this allocator alive, so this only runs once they are gone.
-}
+// Every Storage holds a reference to its allocator, so no block is live here.
+CachingAllocator::~CachingAllocator() { release_cached(); }
 
 std::size_t CachingAllocator::round_size(std::size_t bytes) {
   constexpr std::size_t kSmallStep = 512;
@@ -38,11 +35,7 @@ void* CachingAllocator::allocate(std::size_t bytes) {
   void* p = raw_->allocate(size);
   if (p == nullptr) {
     // Out of memory: give the cache back and try once more.
-    for (auto& [s, block] : free_blocks_) {
-      raw_->free(block);
-      record_reserved(-static_cast<std::int64_t>(s));
-    }
-    free_blocks_.clear();
+    free_cached_blocks();
     p = raw_->allocate(size);
   }
   YOLO_CHECK(p != nullptr, "{} out of memory: tried to allocate {:.1f} MiB ({:.1f} MiB live)", device_.str(),
@@ -64,6 +57,10 @@ void CachingAllocator::deallocate(void* ptr, std::size_t bytes) {
 
 void CachingAllocator::release_cached() {
   std::lock_guard lock(mutex_);
+  free_cached_blocks();
+}
+
+void CachingAllocator::free_cached_blocks() {
   for (auto& [size, block] : free_blocks_) {
     raw_->free(block);
     record_reserved(-static_cast<std::int64_t>(size));

@@ -40,6 +40,8 @@ class CachingAllocator final : public Allocator {
   static std::size_t round_size(std::size_t bytes);
 
  private:
+  void free_cached_blocks();  // with mutex_ held
+
   std::unique_ptr<RawMemory> raw_;
   Device device_;
   std::mutex mutex_;

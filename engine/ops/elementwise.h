@@ -19,6 +19,7 @@ void silu_forward(const Context& ctx, const Tensor& x, Tensor& y);
 // dx = dy * d/dx silu(x)   (overwrites dx: activation gradients are not accumulated)
 void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor& dx);
 // out = uniform samples in [lo, hi) from the context's seed and a fresh offset
+// (u in [0, 1) is exact; lo + (hi - lo) * u can round up to hi for some ranges)
 void fill_uniform(const Context& ctx, Tensor& out, float lo, float hi);
 
 }  // namespace yolo
