@@ -1,6 +1,7 @@
 #pragma once
 // defines: the elementwise kernel functors: FillKernel, CastKernel,
-// AxpyKernel, ScaleKernel, SiluForwardKernel, SiluBackwardKernel, UniformKernel.
+// AxpyKernel, ScaleKernel, AddKernel, SiluForwardKernel, SiluBackwardKernel,
+// SigmoidForwardKernel, SigmoidBackwardKernel, UniformKernel.
 // Storage type T may be float, Half or BFloat16; arithmetic is in float.
 #include <cstdint>
 
@@ -44,6 +45,35 @@ struct ScaleKernel {
   YOLO_HD void operator()(std::int64_t i) const { y[i] = convert<T>(alpha * to_float(x[i])); }
 };
 
+// y[i] = a[i] + b[i]   (y may alias a or b)
+template <class T>
+struct AddKernel {
+  const T* a;
+  const T* b;
+  T* y;
+  YOLO_HD void operator()(std::int64_t i) const { y[i] = convert<T>(to_float(a[i]) + to_float(b[i])); }
+};
+
+// y[i] = sigmoid(x[i])
+template <class T>
+struct SigmoidForwardKernel {
+  const T* x;
+  T* y;
+  YOLO_HD void operator()(std::int64_t i) const { y[i] = convert<T>(sigmoid(to_float(x[i]))); }
+};
+
+// dx[i] = dy[i] * y[i] * (1 - y[i]),  y = sigmoid(x) saved by the forward
+template <class T>
+struct SigmoidBackwardKernel {
+  const T* y;
+  const T* dy;
+  T* dx;
+  YOLO_HD void operator()(std::int64_t i) const {
+    const float s = to_float(y[i]);
+    dx[i] = convert<T>(to_float(dy[i]) * s * (1.0f - s));
+  }
+};
+
 // y[i] = x[i] * sigmoid(x[i])
 template <class T>
 struct SiluForwardKernel {
@@ -76,10 +106,10 @@ struct UniformKernel {
   std::uint64_t seed, offset;
   YOLO_HD void operator()(std::int64_t i) const {
     const auto block = static_cast<std::uint64_t>(i) / 4;
-    const PhiloxBlock bits = philox4x32_10(
-        PhiloxBlock{{static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
-                     static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(offset >> 32)}},
-        static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+    const PhiloxBlock bits =
+        philox4x32_10(PhiloxBlock{{static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
+                                   static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(offset >> 32)}},
+                      static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
     out[i] = convert<T>(lo + (hi - lo) * uniform_from_bits(bits.v[i % 4]));
   }
 };

@@ -26,6 +26,27 @@ struct Exec<Cpu> {
 #pragma omp parallel for simd num_threads(threads) schedule(static)
     for (std::int64_t i = 0; i < n; ++i) f(i);
   }
+
+  // Runs f(r, c) for r in [0, rows), c in [0, cols): rows on ctx's threads,
+  // columns as the vectorised inner loop. NHWC ops put the pixel in r and the
+  // channel in c, so the inner loop reads contiguous memory and never divides.
+  template <class F>
+  static void parallel_for_2d(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+    if (rows <= 0 || cols <= 0) return;
+    const int threads = ctx.num_threads();
+    if (threads <= 1 || rows * cols < kSerialBelow) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+#pragma omp simd
+        for (std::int64_t c = 0; c < cols; ++c) f(r, c);
+      }
+      return;
+    }
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+#pragma omp simd
+      for (std::int64_t c = 0; c < cols; ++c) f(r, c);
+    }
+  }
 };
 
 }  // namespace yolo

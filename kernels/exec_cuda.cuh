@@ -15,6 +15,17 @@ __global__ void grid_stride_kernel(std::int64_t n, F f) {
   const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
 }
+
+// the same over a rows x cols space: f(i / cols, i % cols)
+template <class F>
+__global__ void grid_stride_kernel_2d(std::int64_t rows, std::int64_t cols, F f) {
+  const std::int64_t n = rows * cols;
+  const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const std::int64_t r = i / cols;
+    f(r, i - r * cols);
+  }
+}
 }  // namespace detail
 
 template <>
@@ -29,6 +40,18 @@ struct Exec<Cuda> {
     const std::int64_t wanted = (n + kBlockSize - 1) / kBlockSize;
     const int blocks = static_cast<int>(std::min<std::int64_t>(wanted, std::int64_t{r.sm_count} * kBlocksPerSm));
     detail::grid_stride_kernel<<<blocks, kBlockSize, 0, r.compute>>>(n, f);
+    CUDA_CHECK(cudaGetLastError());
+  }
+
+  // f(r, c) over rows x cols; consecutive threads take consecutive c, so
+  // NHWC ops (c = channel) read coalesced memory.
+  template <class F>
+  static void parallel_for_2d(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+    if (rows <= 0 || cols <= 0) return;
+    const CudaResources& r = ctx.cuda();
+    const std::int64_t wanted = (rows * cols + kBlockSize - 1) / kBlockSize;
+    const int blocks = static_cast<int>(std::min<std::int64_t>(wanted, std::int64_t{r.sm_count} * kBlocksPerSm));
+    detail::grid_stride_kernel_2d<<<blocks, kBlockSize, 0, r.compute>>>(rows, cols, f);
     CUDA_CHECK(cudaGetLastError());
   }
 };

@@ -35,7 +35,7 @@ YOLO_HD float half_to_float(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
   const std::uint32_t exponent = (h >> 10) & 0x1fu;
   const std::uint32_t mantissa = h & 0x3ffu;
-  if (exponent == 0x1fu) return bits_float(sign | 0x7f800000u | (mantissa << 13));  // inf, NaN
+  if (exponent == 0x1fu) return bits_float(sign | 0x7f800000u | (mantissa << 13));            // inf, NaN
   if (exponent != 0) return bits_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));  // rebias 15 -> 127
   // zero or subnormal: mantissa * 2^-24, exact in float
   const float magnitude = static_cast<float>(mantissa) * 5.9604644775390625e-8f;
@@ -47,7 +47,7 @@ YOLO_HD std::uint16_t float_to_half(float f) {
   const std::uint32_t x = float_bits(f);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t ax = x & 0x7fffffffu;
-  if (ax > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);  // NaN
+  if (ax > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);   // NaN
   if (ax >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // >= 65520 rounds to inf
   if (ax >= 0x38800000u) {
     // normal half (|f| >= 2^-14): rebias the exponent, round away 13 mantissa bits

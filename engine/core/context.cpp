@@ -37,6 +37,7 @@ Context::~Context() {
     } catch (const Error&) {
       // The device already failed; there is nothing left to wait for.
     }
+    op_cache_.clear();  // cached descriptors and workspaces go before the handles
     cuda_runtime::destroy_resources(cuda_);
   }
 #endif

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/core/device.h"
+#include "engine/core/op_cache.h"
 #include "engine/core/tensor.h"
 
 namespace yolo {
@@ -45,6 +46,11 @@ class Context {
   // Waits for all work queued on this context.
   void synchronize() const;
 
+  // Per-shape objects of ops (primitives, descriptors, chosen algorithms).
+  // Ops reach the cache through a const Context: building them does not
+  // change what the context computes.
+  OpCache& op_cache() const { return op_cache_; }
+
   CpuResources& cpu() const;    // only on a cpu context
   CudaResources& cuda() const;  // only on a cuda context
 
@@ -55,6 +61,7 @@ class Context {
   mutable std::atomic<std::uint64_t> rng_offset_{0};
   std::shared_ptr<Allocator> allocator_;
   std::shared_ptr<Allocator> host_allocator_;
+  mutable OpCache op_cache_;
   std::unique_ptr<CpuResources> cpu_;
   // Owned; destroyed through the CUDA runtime (see context.cpp).
   CudaResources* cuda_ = nullptr;

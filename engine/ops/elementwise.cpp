@@ -34,6 +34,34 @@ void scale(const Context& ctx, float alpha, const Tensor& x, Tensor& y) {
   dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::scale(ctx, alpha, x, y); });
 }
 
+void add(const Context& ctx, const Tensor& a, const Tensor& b, Tensor& y) {
+  check_operand(ctx, a, "add", "a");
+  check_operand(ctx, b, "add", "b");
+  check_operand(ctx, y, "add", "y");
+  check_same_shape(a, b, "add");
+  check_same_shape(a, y, "add");
+  check_float(a, "add", "a");
+  dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::add(ctx, a, b, y); });
+}
+
+void sigmoid_forward(const Context& ctx, const Tensor& x, Tensor& y) {
+  check_operand(ctx, x, "sigmoid_forward", "x");
+  check_operand(ctx, y, "sigmoid_forward", "y");
+  check_same_shape(x, y, "sigmoid_forward");
+  check_float(x, "sigmoid_forward", "x");
+  dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::sigmoid_forward(ctx, x, y); });
+}
+
+void sigmoid_backward(const Context& ctx, const Tensor& y, const Tensor& dy, Tensor& dx) {
+  check_operand(ctx, y, "sigmoid_backward", "y");
+  check_operand(ctx, dy, "sigmoid_backward", "dy");
+  check_operand(ctx, dx, "sigmoid_backward", "dx");
+  check_same_shape(y, dy, "sigmoid_backward");
+  check_same_shape(y, dx, "sigmoid_backward");
+  check_float(y, "sigmoid_backward", "y");
+  dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::sigmoid_backward(ctx, y, dy, dx); });
+}
+
 void silu_forward(const Context& ctx, const Tensor& x, Tensor& y) {
   check_operand(ctx, x, "silu_forward", "x");
   check_operand(ctx, y, "silu_forward", "y");

@@ -43,6 +43,27 @@ void ElementwiseImpl<B>::scale(const Context& ctx, float alpha, const Tensor& x,
 }
 
 template <class B>
+void ElementwiseImpl<B>::add(const Context& ctx, const Tensor& a, const Tensor& b, Tensor& y) {
+  visit_float_dtype(a.dtype(), [&]<class T>() {
+    Exec<B>::parallel_for(ctx, a.numel(), AddKernel<T>{a.data<T>(), b.data<T>(), y.data<T>()});
+  });
+}
+
+template <class B>
+void ElementwiseImpl<B>::sigmoid_forward(const Context& ctx, const Tensor& x, Tensor& y) {
+  visit_float_dtype(x.dtype(), [&]<class T>() {
+    Exec<B>::parallel_for(ctx, x.numel(), SigmoidForwardKernel<T>{x.data<T>(), y.data<T>()});
+  });
+}
+
+template <class B>
+void ElementwiseImpl<B>::sigmoid_backward(const Context& ctx, const Tensor& y, const Tensor& dy, Tensor& dx) {
+  visit_float_dtype(y.dtype(), [&]<class T>() {
+    Exec<B>::parallel_for(ctx, y.numel(), SigmoidBackwardKernel<T>{y.data<T>(), dy.data<T>(), dx.data<T>()});
+  });
+}
+
+template <class B>
 void ElementwiseImpl<B>::silu_forward(const Context& ctx, const Tensor& x, Tensor& y) {
   visit_float_dtype(x.dtype(), [&]<class T>() {
     Exec<B>::parallel_for(ctx, x.numel(), SiluForwardKernel<T>{x.data<T>(), y.data<T>()});

@@ -1,6 +1,6 @@
 // ElementwiseImpl<Cpu>: the shared bodies on the OpenMP launcher.
-#include "kernels/exec_cpu.h"
 #include "engine/ops/elementwise_body.h"
+#include "kernels/exec_cpu.h"
 
 namespace yolo {
 template struct ElementwiseImpl<Cpu>;

@@ -1,6 +1,6 @@
 // ElementwiseImpl<Cuda>: the shared bodies on the grid-stride launcher.
-#include "kernels/exec_cuda.cuh"
 #include "engine/ops/elementwise_body.h"
+#include "kernels/exec_cuda.cuh"
 
 namespace yolo {
 template struct ElementwiseImpl<Cuda>;

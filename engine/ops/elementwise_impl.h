@@ -13,6 +13,9 @@ struct ElementwiseImpl {
   static void copy_cast(const Context& ctx, const Tensor& src, Tensor& dst);
   static void axpy(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
   static void scale(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
+  static void add(const Context& ctx, const Tensor& a, const Tensor& b, Tensor& y);
+  static void sigmoid_forward(const Context& ctx, const Tensor& x, Tensor& y);
+  static void sigmoid_backward(const Context& ctx, const Tensor& y, const Tensor& dy, Tensor& dx);
   static void silu_forward(const Context& ctx, const Tensor& x, Tensor& y);
   static void silu_backward(const Context& ctx, const Tensor& x, const Tensor& dy, Tensor& dx);
   static void fill_uniform(const Context& ctx, Tensor& out, float lo, float hi, std::uint64_t offset);

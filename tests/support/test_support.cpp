@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -52,6 +53,20 @@ void expect_close(const Tensor& actual, const Tensor& expected, double rtol, dou
   Context host;
   const std::vector<float> a = host_floats(host, actual), e = host_floats(host, expected);
   expect_close(a.data(), e.data(), static_cast<std::int64_t>(a.size()), rtol, atol, what);
+}
+
+void expect_close_to_scale(const float* actual, const float* expected, std::int64_t n, double rtol,
+                           const std::string& what) {
+  double scale = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) scale = std::max(scale, static_cast<double>(std::abs(expected[i])));
+  expect_close(actual, expected, n, rtol, rtol * scale, what);
+}
+
+void expect_close_to_scale(const Tensor& actual, const Tensor& expected, double rtol, const std::string& what) {
+  ASSERT_EQ(actual.shape(), expected.shape()) << what << ": " << actual.str() << " vs " << expected.str();
+  Context host;
+  const std::vector<float> a = host_floats(host, actual), e = host_floats(host, expected);
+  expect_close_to_scale(a.data(), e.data(), static_cast<std::int64_t>(a.size()), rtol, what);
 }
 
 std::vector<float> host_floats(const Context& ctx, const Tensor& t) {

@@ -18,6 +18,13 @@ void expect_close(const float* actual, const float* expected, std::int64_t n, do
                   const std::string& what);
 void expect_close(const Tensor& actual, const Tensor& expected, double rtol, double atol, const std::string& what);
 
+// expect_close with the absolute floor at rtol * max|expected|: for sums of
+// many products (conv, reductions), an element that cancels to near zero
+// carries the rounding of its large terms, which only the tensor's scale bounds.
+void expect_close_to_scale(const Tensor& actual, const Tensor& expected, double rtol, const std::string& what);
+void expect_close_to_scale(const float* actual, const float* expected, std::int64_t n, double rtol,
+                           const std::string& what);
+
 // The tensor's values as f32 on the host (converting f16/bf16).
 std::vector<float> host_floats(const Context& ctx, const Tensor& t);
 

@@ -1,0 +1,300 @@
+// Conv2dImpl<Cpu>: convolutions on oneDNN.
+//
+// Activations stay NHWC (oneDNN's nhwc tag); the weights are the user's OHWI
+// (ohwi, or gohwi with groups). Each primitive lets oneDNN pick the weight
+// layout its fastest kernel wants ("any") and reorders to or from OHWI: the
+// weights are small next to the activations, so the reorder is cheap and the
+// convolution runs its best kernel. Everything built for a shape (primitive
+// descriptors, primitives, memory objects, internal buffers) is cached in the
+// context's OpCache, so the steady state only swaps data handles and executes.
+#include <omp.h>
+
+#include <dnnl.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "engine/core/cpu_resources.h"
+#include "engine/ops/conv2d_impl.h"
+
+namespace yolo {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Args = std::unordered_map<int, memory>;
+
+memory::data_type dnnl_type(DType t) {
+  switch (t) {
+    case DType::f32:
+      return memory::data_type::f32;
+    case DType::bf16:
+      return memory::data_type::bf16;
+    default:
+      YOLO_FAIL("conv2d on cpu: {} is not supported (f32 or bf16)", dtype_name(t));
+  }
+}
+
+// The oneDNN view of one convolution: logical dims (NCHW order, whatever the
+// memory layout) and the geometry in oneDNN's conventions.
+struct ConvDims {
+  memory::dims src, weights, bias, dst;
+  memory::dims strides, dilates, padding;
+  Tag weights_tag;
+  memory::data_type type;
+
+  ConvDims(const Shape& x, const Shape& w, const Shape& y, const Conv2dGeometry& g, DType dtype)
+      : src{x[0], x[3], x[1], x[2]},
+        bias{w[0]},
+        dst{y[0], y[3], y[1], y[2]},
+        strides{g.stride, g.stride},
+        dilates{g.dilation - 1, g.dilation - 1},  // oneDNN counts the gaps
+        padding{g.padding, g.padding},
+        weights_tag(g.groups == 1 ? Tag::ohwi : Tag::gohwi),
+        type(dnnl_type(dtype)) {
+    if (g.groups == 1) {
+      weights = {w[0], w[3], w[1], w[2]};
+    } else {
+      weights = {g.groups, w[0] / g.groups, w[3], w[1], w[2]};
+    }
+  }
+
+  memory::desc src_md() const { return {src, type, Tag::nhwc}; }
+  memory::desc dst_md() const { return {dst, type, Tag::nhwc}; }
+  memory::desc user_weights_md() const { return {weights, type, weights_tag}; }
+  memory::desc any_weights_md(memory::data_type t) const { return {weights, t, Tag::any}; }
+  memory::desc bias_md(memory::data_type t) const { return {bias, t, Tag::a}; }
+
+  dnnl::convolution_forward::primitive_desc forward_pd(const dnnl::engine& engine, bool with_bias,
+                                                       const dnnl::primitive_attr& attr = {}) const {
+    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                            src_md(), any_weights_md(type), with_bias ? bias_md(type) : memory::desc(),
+                                            dst_md(), strides, dilates, padding, padding);
+    return {d, attr, engine};
+  }
+};
+
+std::string conv_key(const char* direction, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool bias,
+                     int threads) {
+  const Shape& s = x.shape();
+  const Shape& k = w.shape();
+  return fmt::format("conv2d.cpu.{}:{}x{}x{}x{}:{}x{}x{}x{}:s{}p{}d{}g{}:{}:b{}:t{}", direction, s[0], s[1], s[2], s[3],
+                     k[0], k[1], k[2], k[3], g.stride, g.padding, g.dilation, g.groups, dtype_name(x.dtype()),
+                     bias ? 1 : 0, threads);
+}
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// A memory object over a buffer of ours (so the allocator counts it).
+struct OwnedMemory {
+  Tensor buffer;
+  memory mem;
+  OwnedMemory(const Context& ctx, const memory::desc& md)
+      : buffer(ctx.empty({std::max<std::int64_t>(1, static_cast<std::int64_t>(md.get_size()))}, DType::u8)),
+        mem(md, ctx.cpu().engine, buffer.raw_data()) {}
+};
+
+memory unbound(const memory::desc& md, const dnnl::engine& engine) { return memory(md, engine, DNNL_MEMORY_NONE); }
+
+// oneDNN's OpenMP runtime sizes its primitives by the calling thread's
+// thread count, at creation and at execution: make it the context's.
+void use_context_threads(const Context& ctx) { omp_set_num_threads(ctx.num_threads()); }
+
+template <class F>
+void translate_dnnl_errors(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const dnnl::error& e) {
+    YOLO_FAIL("conv2d {} on cpu: oneDNN failed: {} (status {})", what, e.what(), static_cast<int>(e.status));
+  }
+}
+
+struct ForwardPlan {
+  dnnl::convolution_forward conv;
+  memory src, user_weights, dst, bias;
+  OwnedMemory scratchpad;
+  std::optional<OwnedMemory> weights;  // set when oneDNN wants another layout than OHWI
+  std::optional<dnnl::reorder> to_conv_weights;
+  Args args;
+
+  ForwardPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_forward::primitive_desc& pd,
+              bool with_bias)
+      : conv(pd),
+        src(unbound(d.src_md(), ctx.cpu().engine)),
+        user_weights(unbound(d.user_weights_md(), ctx.cpu().engine)),
+        dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        scratchpad(ctx, pd.scratchpad_desc()) {
+    args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+    if (pd.weights_desc() != d.user_weights_md()) {
+      weights.emplace(ctx, pd.weights_desc());
+      to_conv_weights.emplace(user_weights, weights->mem);
+      args[DNNL_ARG_WEIGHTS] = weights->mem;
+    } else {
+      args[DNNL_ARG_WEIGHTS] = user_weights;
+    }
+    if (with_bias) {
+      bias = unbound(d.bias_md(d.type), ctx.cpu().engine);
+      args[DNNL_ARG_BIAS] = bias;
+    }
+  }
+};
+
+struct BackwardDataPlan {
+  dnnl::convolution_backward_data conv;
+  memory diff_dst, user_weights, diff_src;
+  OwnedMemory scratchpad;
+  std::optional<OwnedMemory> weights;
+  std::optional<dnnl::reorder> to_conv_weights;
+  Args args;
+
+  BackwardDataPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_backward_data::primitive_desc& pd)
+      : conv(pd),
+        diff_dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        user_weights(unbound(d.user_weights_md(), ctx.cpu().engine)),
+        diff_src(unbound(d.src_md(), ctx.cpu().engine)),
+        scratchpad(ctx, pd.scratchpad_desc()) {
+    args = {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}, {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+    if (pd.weights_desc() != d.user_weights_md()) {
+      weights.emplace(ctx, pd.weights_desc());
+      to_conv_weights.emplace(user_weights, weights->mem);
+      args[DNNL_ARG_WEIGHTS] = weights->mem;
+    } else {
+      args[DNNL_ARG_WEIGHTS] = user_weights;
+    }
+  }
+};
+
+// The weight gradient is computed in f32 into oneDNN's preferred layout, then
+// reordered into the user's dw (and db): with a sum post-op when accumulating,
+// so beta = 1 costs no extra pass.
+struct BackwardWeightsPlan {
+  dnnl::convolution_backward_weights conv;
+  memory src, diff_dst, user_dw, user_db;
+  OwnedMemory scratchpad, dw, db;
+  dnnl::reorder store_dw, accumulate_dw, store_db, accumulate_db;
+  Args args;
+
+  static dnnl::reorder make_reorder(const memory& from, const memory& to, bool accumulate) {
+    dnnl::primitive_attr attr;
+    if (accumulate) {
+      dnnl::post_ops ops;
+      ops.append_sum(1.0f);
+      attr.set_post_ops(ops);
+    }
+    return dnnl::reorder(from, to, attr);
+  }
+
+  BackwardWeightsPlan(const Context& ctx, const ConvDims& d,
+                      const dnnl::convolution_backward_weights::primitive_desc& pd, bool with_bias)
+      : conv(pd),
+        src(unbound(d.src_md(), ctx.cpu().engine)),
+        diff_dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        user_dw(unbound(d.user_weights_md(), ctx.cpu().engine)),
+        user_db(unbound(d.bias_md(d.type), ctx.cpu().engine)),
+        scratchpad(ctx, pd.scratchpad_desc()),
+        dw(ctx, pd.diff_weights_desc()),
+        db(ctx, d.bias_md(memory::data_type::f32)),
+        store_dw(make_reorder(dw.mem, user_dw, false)),
+        accumulate_dw(make_reorder(dw.mem, user_dw, true)),
+        store_db(make_reorder(db.mem, user_db, false)),
+        accumulate_db(make_reorder(db.mem, user_db, true)) {
+    args = {{DNNL_ARG_SRC, src},
+            {DNNL_ARG_DIFF_DST, diff_dst},
+            {DNNL_ARG_DIFF_WEIGHTS, dw.mem},
+            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+    if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db.mem;
+  }
+};
+
+}  // namespace
+
+// y = sum_{kh,kw,c} x[n, oh*s - p + kh*d, ow*s - p + kw*d, g*C/G + c] * w[o, kh, kw, c] + b[o]
+template <>
+void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b,
+                              const Conv2dGeometry& g, Tensor& y) {
+  translate_dnnl_errors("forward", [&] {
+    use_context_threads(ctx);
+    const bool with_bias = b.defined();
+    ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(conv_key("fwd", x, w, g, with_bias, ctx.num_threads()), [&] {
+      const ConvDims d(x.shape(), w.shape(), y.shape(), g, x.dtype());
+      return std::make_shared<ForwardPlan>(ctx, d, d.forward_pd(ctx.cpu().engine, with_bias, user_scratchpad()),
+                                           with_bias);
+    });
+    dnnl::stream& stream = ctx.cpu().stream;
+    plan.src.set_data_handle(x.raw_data());
+    plan.user_weights.set_data_handle(w.raw_data());
+    plan.dst.set_data_handle(y.raw_data());
+    if (with_bias) plan.bias.set_data_handle(b.raw_data());
+    if (plan.to_conv_weights) plan.to_conv_weights->execute(stream, plan.user_weights, plan.weights->mem);
+    plan.conv.execute(stream, plan.args);
+    stream.wait();
+  });
+}
+
+// dx[n, h, w, c] = sum over the (oh, ow, kh, kw) with oh*s - p + kh*d = h, ow*s - p + kw*d = w of dy[n, oh, ow, o] *
+// w[o, kh, kw, c]
+template <>
+void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g,
+                                    Tensor& dx) {
+  translate_dnnl_errors("backward_data", [&] {
+    use_context_threads(ctx);
+    BackwardDataPlan& plan =
+        ctx.op_cache().get<BackwardDataPlan>(conv_key("bwd_data", dx, w, g, false, ctx.num_threads()), [&] {
+          const ConvDims d(dx.shape(), w.shape(), dy.shape(), g, dx.dtype());
+          const dnnl::engine& engine = ctx.cpu().engine;
+          const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_md(),
+                                                           d.any_weights_md(d.type), d.dst_md(), d.strides, d.dilates,
+                                                           d.padding, d.padding);
+          const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(), engine,
+                                                                   d.forward_pd(engine, false));
+          return std::make_shared<BackwardDataPlan>(ctx, d, pd);
+        });
+    dnnl::stream& stream = ctx.cpu().stream;
+    plan.diff_dst.set_data_handle(dy.raw_data());
+    plan.user_weights.set_data_handle(w.raw_data());
+    plan.diff_src.set_data_handle(dx.raw_data());
+    if (plan.to_conv_weights) plan.to_conv_weights->execute(stream, plan.user_weights, plan.weights->mem);
+    plan.conv.execute(stream, plan.args);
+    stream.wait();
+  });
+}
+
+// dw[o, kh, kw, c] (+)= sum_{n, oh, ow} dy[n, oh, ow, o] * x[n, oh*s - p + kh*d, ow*s - p + kw*d, g*C/G + c];
+// db[o] (+)= sum_{n, oh, ow} dy[n, oh, ow, o]
+template <>
+void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
+                                       Tensor& dw, Tensor& db, float beta) {
+  translate_dnnl_errors("backward_weights", [&] {
+    use_context_threads(ctx);
+    const bool with_bias = db.defined();
+    BackwardWeightsPlan& plan =
+        ctx.op_cache().get<BackwardWeightsPlan>(conv_key("bwd_weights", x, dw, g, with_bias, ctx.num_threads()), [&] {
+          const ConvDims d(x.shape(), dw.shape(), dy.shape(), g, x.dtype());
+          const dnnl::engine& engine = ctx.cpu().engine;
+          const memory::data_type f32 = memory::data_type::f32;
+          const dnnl::convolution_backward_weights::desc desc(
+              dnnl::algorithm::convolution_direct, d.src_md(), d.any_weights_md(f32),
+              with_bias ? d.bias_md(f32) : memory::desc(), d.dst_md(), d.strides, d.dilates, d.padding, d.padding);
+          const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine,
+                                                                      d.forward_pd(engine, with_bias));
+          return std::make_shared<BackwardWeightsPlan>(ctx, d, pd, with_bias);
+        });
+    dnnl::stream& stream = ctx.cpu().stream;
+    plan.src.set_data_handle(x.raw_data());
+    plan.diff_dst.set_data_handle(dy.raw_data());
+    plan.user_dw.set_data_handle(dw.raw_data());
+    plan.conv.execute(stream, plan.args);
+    const bool accumulate = beta != 0.0f;
+    (accumulate ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);
+    if (with_bias) {
+      plan.user_db.set_data_handle(db.raw_data());
+      (accumulate ? plan.accumulate_db : plan.store_db).execute(stream, plan.db.mem, plan.user_db);
+    }
+    stream.wait();
+  });
+}
+
+}  // namespace yolo

@@ -1,0 +1,150 @@
+// Layer-op behaviour the oracles do not cover: gradient accumulation, the
+// per-shape cache, and clear errors for calls that do not fit.
+#include <gtest/gtest.h>
+
+#include "engine/ops/batchnorm.h"
+#include "engine/ops/channels.h"
+#include "engine/ops/conv2d.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/pool.h"
+#include "engine/ops/upsample.h"
+#include "tests/support/test_support.h"
+
+namespace yolo {
+namespace {
+
+// Runs f and returns the yolo::Error message it throws ("" if none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "";
+}
+
+TEST(Conv2d, BetaOneAccumulatesWeightAndBiasGradients) {
+  Context ctx;
+  const Conv2dGeometry g{1, 1, 1, 1};
+  Tensor x = test::random_uniform(ctx, {2, 6, 5, 4}, 11), dy = test::random_uniform(ctx, {2, 6, 5, 8}, 12);
+  Tensor dw = ctx.empty({8, 3, 3, 4}, DType::f32), db = ctx.empty({8}, DType::f32);
+  conv2d_backward_weights(ctx, x, dy, g, dw, db, 0.0f);
+  Tensor dw1 = ctx.empty(dw.shape(), DType::f32), db1 = ctx.empty(db.shape(), DType::f32);
+  copy_cast(ctx, dw, dw1);
+  copy_cast(ctx, db, db1);
+  conv2d_backward_weights(ctx, x, dy, g, dw, db, 1.0f);
+  scale(ctx, 2.0f, dw1, dw1);
+  scale(ctx, 2.0f, db1, db1);
+  test::expect_close(dw, dw1, 1e-6, 0.0, "dw after two accumulated passes");
+  test::expect_close(db, db1, 1e-6, 0.0, "db after two accumulated passes");
+}
+
+TEST(Conv2d, SteadyStateReusesCachedPrimitives) {
+  Context ctx;
+  const Conv2dGeometry g{2, 1, 1, 1};
+  Tensor x = test::random_uniform(ctx, {1, 8, 8, 3}, 13), w = test::random_uniform(ctx, {4, 3, 3, 3}, 14);
+  Tensor y = ctx.empty(conv2d_output_shape(x.shape(), w.shape(), g), DType::f32);
+  conv2d_forward(ctx, x, w, Tensor(), g, y);
+  const std::size_t after_first = ctx.op_cache().size();
+  EXPECT_GE(after_first, 1u);
+  Tensor y2 = ctx.empty(y.shape(), DType::f32);
+  conv2d_forward(ctx, x, w, Tensor(), g, y2);
+  EXPECT_EQ(ctx.op_cache().size(), after_first) << "the second call with the same shape built a new primitive";
+  test::expect_close(y2, y, 0.0, 0.0, "same inputs, same cached primitive, same result");
+}
+
+TEST(Conv2d, MismatchedShapesAreClearErrors) {
+  Context ctx;
+  Tensor x = ctx.zeros({1, 8, 8, 6}, DType::f32), w = ctx.zeros({4, 3, 3, 5}, DType::f32);
+  Tensor y = ctx.zeros({1, 8, 8, 4}, DType::f32);
+  EXPECT_NE(error_of([&] {
+              conv2d_forward(ctx, x, w, Tensor(), {1, 1, 1, 1}, y);
+            }).find("input channels per group"),
+            std::string::npos);
+  Tensor w3 = ctx.zeros({4, 3, 3, 3}, DType::f32);
+  EXPECT_NE(error_of([&] {
+              conv2d_forward(ctx, x, w3, Tensor(), {1, 1, 1, 4}, y);
+            }).find("not divisible"),
+            std::string::npos);
+  Tensor w_ok = ctx.zeros({4, 3, 3, 6}, DType::f32), y_bad = ctx.zeros({1, 4, 4, 4}, DType::f32);
+  EXPECT_NE(error_of([&] {
+              conv2d_forward(ctx, x, w_ok, Tensor(), {1, 1, 1, 1}, y_bad);
+            }).find("y must be"),
+            std::string::npos);
+  Tensor half = ctx.zeros({1, 8, 8, 6}, DType::f16);
+  EXPECT_NE(error_of([&] {
+              conv2d_forward(ctx, half, w_ok, Tensor(), {1, 1, 1, 1}, y);
+            }).find("f16 is not supported"),
+            std::string::npos);
+}
+
+TEST(BatchNorm, AccumulatesParameterGradientsAndChecksShapes) {
+  Context ctx;
+  BatchNorm bn{test::random_uniform(ctx, {6}, 21, 0.5f, 1.5f), test::random_uniform(ctx, {6}, 22),
+               ctx.zeros({6}, DType::f32), ctx.zeros({6}, DType::f32)};
+  fill(ctx, bn.running_var, 1.0);
+  Tensor x = test::random_uniform(ctx, {2, 5, 5, 6}, 23), dy = test::random_uniform(ctx, {2, 5, 5, 6}, 24);
+  Tensor y = ctx.empty(x.shape(), DType::f32), dx = ctx.empty(x.shape(), DType::f32);
+  Tensor dgamma = ctx.empty({6}, DType::f32), dbeta = ctx.empty({6}, DType::f32);
+  const BatchNormSaved saved = batchnorm_forward_train(ctx, x, bn, Activation::silu, y);
+  EXPECT_EQ(saved.count, 50);
+  batchnorm_backward(ctx, x, dy, bn, saved, Activation::silu, dx, dgamma, dbeta, 0.0f);
+  Tensor dgamma1 = ctx.empty({6}, DType::f32), dbeta1 = ctx.empty({6}, DType::f32);
+  copy_cast(ctx, dgamma, dgamma1);
+  copy_cast(ctx, dbeta, dbeta1);
+  batchnorm_backward(ctx, x, dy, bn, saved, Activation::silu, dx, dgamma, dbeta, 1.0f);
+  scale(ctx, 2.0f, dgamma1, dgamma1);
+  scale(ctx, 2.0f, dbeta1, dbeta1);
+  test::expect_close(dgamma, dgamma1, 1e-6, 0.0, "dgamma accumulated");
+  test::expect_close(dbeta, dbeta1, 1e-6, 0.0, "dbeta accumulated");
+
+  Tensor wrong = ctx.zeros({2, 5, 5, 7}, DType::f32);
+  EXPECT_NE(error_of([&] {
+              batchnorm_forward_train(ctx, wrong, bn, Activation::identity, wrong);
+            }).find("gamma must be f32[7]"),
+            std::string::npos);
+}
+
+// The statistics survive a large common offset: E[x^2] - E[x]^2 in f32
+// would lose every digit of a variance of 1e-4 around a mean of 100.
+TEST(BatchNorm, StatisticsAreAccurateUnderALargeMean) {
+  Context ctx;
+  const std::int64_t C = 3;
+  Tensor x = test::random_uniform(ctx, {4, 32, 32, C}, 25, 100.0f - 0.02f, 100.0f + 0.02f);
+  BatchNorm bn{ctx.zeros({C}, DType::f32), ctx.zeros({C}, DType::f32), ctx.zeros({C}, DType::f32),
+               ctx.zeros({C}, DType::f32)};
+  fill(ctx, bn.gamma, 1.0);
+  bn.momentum = 1.0f;  // running statistics = this batch's
+  Tensor y = ctx.empty(x.shape(), DType::f32);
+  batchnorm_forward_train(ctx, x, bn, Activation::identity, y);
+  // Reference in double.
+  const float* p = x.data<float>();
+  const std::int64_t n = x.numel() / C;
+  for (std::int64_t c = 0; c < C; ++c) {
+    double mean = 0.0, m2 = 0.0;
+    for (std::int64_t r = 0; r < n; ++r) mean += p[r * C + c];
+    mean /= static_cast<double>(n);
+    for (std::int64_t r = 0; r < n; ++r) m2 += (p[r * C + c] - mean) * (p[r * C + c] - mean);
+    EXPECT_NEAR(bn.running_mean.data<float>()[c], mean, 1e-5 * mean);
+    EXPECT_NEAR(bn.running_var.data<float>()[c], m2 / static_cast<double>(n - 1),
+                1e-3 * m2 / static_cast<double>(n - 1));
+  }
+}
+
+TEST(Pool, UpsampleAndChannelsRejectMismatchedShapes) {
+  Context ctx;
+  Tensor x = ctx.zeros({1, 4, 4, 2}, DType::f32), y = ctx.zeros({1, 4, 4, 2}, DType::f32);
+  Tensor argmax = ctx.zeros({1, 4, 4, 2}, DType::i32);
+  EXPECT_NE(error_of([&] { maxpool2d_forward(ctx, x, {3, 2, 1}, y, argmax); }).find("y must be"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              maxpool2d_forward(ctx, x, {3, 1, 2}, y, argmax);
+            }).find("padding at most half"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { upsample_nearest_forward(ctx, x, 2, y); }).find("x2 upsampling"), std::string::npos);
+  std::vector<Tensor> parts = {ctx.zeros({1, 4, 4, 1}, DType::f32)};
+  EXPECT_NE(error_of([&] { split_channels(ctx, x, parts); }).find("1 channels in all"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace yolo
