@@ -76,6 +76,8 @@ void batchnorm_backward(const Context& ctx, const Tensor& x, const Tensor& dy, c
   YOLO_CHECK(saved.mean_invstd.shape() == Shape({2, C}) && saved.count > 0,
              "{}: saved statistics {} (count {}) do not belong to x {}", op, saved.mean_invstd.str(), saved.count,
              x.str());
+  YOLO_CHECK(sync != nullptr || saved.count == x.numel() / C,
+             "{}: saved statistics over {} values per channel, x {} has {}", op, saved.count, x.str(), x.numel() / C);
   YOLO_CHECK(accumulate == 0.0f || accumulate == 1.0f, "{}: accumulate must be 0 or 1, got {}", op, accumulate);
   Tensor sums = ctx.empty({2, C}, DType::f32);
   dispatch_backend(ctx.device(), [&]<class B>() {

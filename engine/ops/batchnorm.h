@@ -4,7 +4,7 @@
 // batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward,
 // fold_batchnorm.
 //
-// x, y, dy, dx are NHWC (N, H, W, C) in f32, f16 or bf16 (computed in f32);
+// x, y, dy, dx are NHWC (N, H, W, C), or any (..., C), in f32, f16 or bf16 (computed in f32);
 // parameters, statistics and their gradients are f32 (C). The activation is
 // fused: Conv -> BN -> SiLU costs one pass over memory each way after the
 // statistics.
@@ -59,7 +59,8 @@ void batchnorm_backward(const Context& ctx, const Tensor& x, const Tensor& dy, c
                         const BatchNormSaved& saved, Activation act, Tensor& dx, Tensor& dgamma, Tensor& dbeta,
                         float accumulate, BatchNormSync* sync = nullptr);
 
-// For inference: the conv (w (O, KH, KW, C/groups), optional bias b (O))
+// For inference: the conv (w (O, KH, KW, C/groups), optional bias b (O) of
+// w's dtype)
 // followed by bn in eval mode equals one conv with
 //   w_folded = w * gamma / sqrt(var + eps),  b_folded = beta + (b - mean) * gamma / sqrt(var + eps).
 void fold_batchnorm(const Context& ctx, const Tensor& w, const Tensor& b, const BatchNorm& bn, Tensor& w_folded,

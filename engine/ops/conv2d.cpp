@@ -70,11 +70,13 @@ void conv2d_backward_data(const Context& ctx, const Tensor& dy, const Tensor& w,
 }
 
 void conv2d_backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g, Tensor& dw,
-                             Tensor& db, float beta) {
+                             Tensor& db, float accumulate) {
   check_conv(ctx, x, dw, dy, g, "x", "dy");
   check_bias(ctx, db, dw, "db");
-  YOLO_CHECK(beta == 0.0f || beta == 1.0f, "conv2d_backward_weights: beta must be 0 or 1, got {}", beta);
-  dispatch_backend(ctx.device(), [&]<class B>() { Conv2dImpl<B>::backward_weights(ctx, x, dy, g, dw, db, beta); });
+  YOLO_CHECK(accumulate == 0.0f || accumulate == 1.0f, "conv2d_backward_weights: accumulate must be 0 or 1, got {}",
+             accumulate);
+  dispatch_backend(ctx.device(),
+                   [&]<class B>() { Conv2dImpl<B>::backward_weights(ctx, x, dy, g, dw, db, accumulate); });
 }
 
 }  // namespace yolo

@@ -32,9 +32,10 @@ void conv2d_forward(const Context& ctx, const Tensor& x, const Tensor& w, const 
 // dx = conv_transpose(dy, w)   (overwrites dx: activation gradients are not accumulated)
 void conv2d_backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g, Tensor& dx);
 
-// dw = beta * dw + d(loss)/dw and, if db is defined, db = beta * db + sum(dy)
-// over N, OH, OW. beta is 0 (overwrite) or 1 (accumulate micro-batches).
+// dw = accumulate * dw + d(loss)/dw and, if db is defined,
+// db = accumulate * db + sum(dy) over N, OH, OW. accumulate is 0 (overwrite)
+// or 1 (add to the gradients of earlier micro-batches).
 void conv2d_backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g, Tensor& dw,
-                             Tensor& db, float beta);
+                             Tensor& db, float accumulate);
 
 }  // namespace yolo

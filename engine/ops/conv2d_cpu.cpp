@@ -100,8 +100,21 @@ struct OwnedMemory {
 memory unbound(const memory::desc& md, const dnnl::engine& engine) { return memory(md, engine, DNNL_MEMORY_NONE); }
 
 // oneDNN's OpenMP runtime sizes its primitives by the calling thread's
-// thread count, at creation and at execution: make it the context's.
-void use_context_threads(const Context& ctx) { omp_set_num_threads(ctx.num_threads()); }
+// thread count, at creation and at execution: make it the context's for the
+// call, and give the caller's setting back (a later Context on this thread
+// takes its default from it).
+class ContextThreads {
+ public:
+  explicit ContextThreads(const Context& ctx) : previous_(omp_get_max_threads()) {
+    omp_set_num_threads(ctx.num_threads());
+  }
+  ~ContextThreads() { omp_set_num_threads(previous_); }
+  ContextThreads(const ContextThreads&) = delete;
+  ContextThreads& operator=(const ContextThreads&) = delete;
+
+ private:
+  int previous_;
+};
 
 template <class F>
 void translate_dnnl_errors(const char* what, F&& f) {
@@ -169,7 +182,7 @@ struct BackwardDataPlan {
 
 // The weight gradient is computed in f32 into oneDNN's preferred layout, then
 // reordered into the user's dw (and db): with a sum post-op when accumulating,
-// so beta = 1 costs no extra pass.
+// so accumulating costs no extra pass.
 struct BackwardWeightsPlan {
   dnnl::convolution_backward_weights conv;
   memory src, diff_dst, user_dw, user_db;
@@ -216,7 +229,7 @@ template <>
 void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b,
                               const Conv2dGeometry& g, Tensor& y) {
   translate_dnnl_errors("forward", [&] {
-    use_context_threads(ctx);
+    const ContextThreads threads(ctx);
     const bool with_bias = b.defined();
     ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(conv_key("fwd", x, w, g, with_bias, ctx.num_threads()), [&] {
       const ConvDims d(x.shape(), w.shape(), y.shape(), g, x.dtype());
@@ -240,7 +253,7 @@ template <>
 void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g,
                                     Tensor& dx) {
   translate_dnnl_errors("backward_data", [&] {
-    use_context_threads(ctx);
+    const ContextThreads threads(ctx);
     BackwardDataPlan& plan =
         ctx.op_cache().get<BackwardDataPlan>(conv_key("bwd_data", dx, w, g, false, ctx.num_threads()), [&] {
           const ConvDims d(dx.shape(), w.shape(), dy.shape(), g, dx.dtype());
@@ -266,9 +279,9 @@ void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const 
 // db[o] (+)= sum_{n, oh, ow} dy[n, oh, ow, o]
 template <>
 void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
-                                       Tensor& dw, Tensor& db, float beta) {
+                                       Tensor& dw, Tensor& db, float accumulate) {
   translate_dnnl_errors("backward_weights", [&] {
-    use_context_threads(ctx);
+    const ContextThreads threads(ctx);
     const bool with_bias = db.defined();
     BackwardWeightsPlan& plan =
         ctx.op_cache().get<BackwardWeightsPlan>(conv_key("bwd_weights", x, dw, g, with_bias, ctx.num_threads()), [&] {
@@ -287,11 +300,10 @@ void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, cons
     plan.diff_dst.set_data_handle(dy.raw_data());
     plan.user_dw.set_data_handle(dw.raw_data());
     plan.conv.execute(stream, plan.args);
-    const bool accumulate = beta != 0.0f;
-    (accumulate ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);
+    (accumulate != 0.0f ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);
     if (with_bias) {
       plan.user_db.set_data_handle(db.raw_data());
-      (accumulate ? plan.accumulate_db : plan.store_db).execute(stream, plan.db.mem, plan.user_db);
+      (accumulate != 0.0f ? plan.accumulate_db : plan.store_db).execute(stream, plan.db.mem, plan.user_db);
     }
     stream.wait();
   });

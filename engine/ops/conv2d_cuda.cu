@@ -197,10 +197,10 @@ void Conv2dImpl<Cuda>::backward_data(const Context& ctx, const Tensor& dy, const
                                            p.workspace_bytes, &zero, p.x, dx.raw_data()));
 }
 
-// dw = beta * dw + dL/dw;  db = beta * db + sum over N, OH, OW of dy
+// dw = accumulate * dw + dL/dw;  db = accumulate * db + sum over N, OH, OW of dy
 template <>
 void Conv2dImpl<Cuda>::backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
-                                        Tensor& dw, Tensor& db, float beta) {
+                                        Tensor& dw, Tensor& db, float accumulate) {
   const cudnnHandle_t handle = ctx.cuda().cudnn;
   const bool has_bias = db.defined();
   const std::string key = plan_key("backward_weights", x.shape(), dw.shape(), x.dtype(), g, has_bias);
@@ -208,7 +208,7 @@ void Conv2dImpl<Cuda>::backward_weights(const Context& ctx, const Tensor& x, con
     std::shared_ptr<Plan> plan = describe(x.shape(), dw.shape(), dy.shape(), x.dtype(), g, has_bias);
     const std::size_t limit = find_workspace_limit();
     Tensor workspace = scratch(ctx, limit);
-    // Find writes its filter argument: with beta 1, dw holds gradients
+    // Find writes its filter argument: when accumulating, dw holds gradients
     // accumulated over earlier micro-batches, so it times into a stand-in.
     Tensor dw_scratch = ctx.empty(dw.shape(), dw.dtype());
     std::array<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT> results{};
@@ -220,7 +220,7 @@ void Conv2dImpl<Cuda>::backward_weights(const Context& ctx, const Tensor& x, con
     return plan;
   });
   Tensor workspace = scratch(ctx, p.workspace_bytes);
-  const float one = 1.0f;
+  const float one = 1.0f, beta = accumulate;  // cuDNN's beta: 0 overwrites, 1 adds
   CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle, &one, p.x, x.raw_data(), p.y, dy.raw_data(), p.conv,
                                              static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.algo), workspace.raw_data(),
                                              p.workspace_bytes, &beta, p.w, dw.raw_data()));

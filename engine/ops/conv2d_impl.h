@@ -16,7 +16,7 @@ struct Conv2dImpl {
                       Tensor& y);
   static void backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g, Tensor& dx);
   static void backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
-                               Tensor& dw, Tensor& db, float beta);
+                               Tensor& dw, Tensor& db, float accumulate);
 };
 
 #define YOLO_DECLARE_CONV2D_IMPL(B)                                                                                  \

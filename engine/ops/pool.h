@@ -17,7 +17,8 @@ struct Pool2dGeometry {
 // (N, OH, OW, C), OH = (H + 2p - k) / s + 1; a clear error when it does not fit.
 Shape pool2d_output_shape(const Shape& x, const Pool2dGeometry& g);
 
-// y = window max of x; argmax (i32, y's shape) = h*W + w of the winner, for backward.
+// y = window max of x; argmax (i32, y's shape) = h*W + w of the winner, for
+// backward: the first maximum in row-major order, or the last NaN (PyTorch's rule).
 void maxpool2d_forward(const Context& ctx, const Tensor& x, const Pool2dGeometry& g, Tensor& y, Tensor& argmax);
 // dx = dy routed to each window's winner (summed where windows share it); overwrites dx.
 void maxpool2d_backward(const Context& ctx, const Tensor& dy, const Tensor& argmax, const Pool2dGeometry& g,

@@ -38,20 +38,19 @@ void register_elementwise_benchmarks(const BenchContexts& contexts) {
     const Context* ctx = owned.get();
     for (const ElementwiseCase& op : cases) {
       for (std::int64_t n : {std::int64_t{1} << 20, std::int64_t{1} << 24}) {
-        benchmark::RegisterBenchmark(
-            fmt::format("{}/{}/{}M", op.name, ctx->device().str(), n >> 20).c_str(),
-            [ctx, op, n](benchmark::State& state) {
-              Tensor x = ctx->empty({n}, DType::f32), dy = ctx->empty({n}, DType::f32);
-              Tensor y = ctx->empty({n}, op.out_dtype);
-              fill(*ctx, x, 0.25);
-              fill(*ctx, dy, 1.0);
-              fill(*ctx, y, 0.0);
-              for (auto _ : state) {
-                op.run(*ctx, x, dy, y);
-                ctx->synchronize();
-              }
-              state.SetBytesProcessed(state.iterations() * n * op.bytes_per_element);
-            })
+        benchmark::RegisterBenchmark(fmt::format("{}/{}/{}M", op.name, ctx->device().str(), n >> 20).c_str(),
+                                     [ctx, op, n](benchmark::State& state) {
+                                       Tensor x = ctx->empty({n}, DType::f32), dy = ctx->empty({n}, DType::f32);
+                                       Tensor y = ctx->empty({n}, op.out_dtype);
+                                       fill(*ctx, x, 0.25);
+                                       fill(*ctx, dy, 1.0);
+                                       fill(*ctx, y, 0.0);
+                                       for (auto _ : state) {
+                                         op.run(*ctx, x, dy, y);
+                                         ctx->synchronize();
+                                       }
+                                       state.SetBytesProcessed(state.iterations() * n * op.bytes_per_element);
+                                     })
             ->UseRealTime();
       }
     }

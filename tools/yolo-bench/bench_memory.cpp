@@ -19,7 +19,8 @@ void register_memory_benchmarks(const BenchContexts& contexts) {
       if (ctx->device().is_cpu()) {
         benchmark::RegisterBenchmark(fmt::format("memcpy/cpu/1thread/{}MiB", mib).c_str(),
                                      [ctx, bytes](benchmark::State& state) {
-                                       Tensor src = ctx->zeros({bytes}, DType::u8), dst = ctx->zeros({bytes}, DType::u8);
+                                       Tensor src = ctx->zeros({bytes}, DType::u8),
+                                              dst = ctx->zeros({bytes}, DType::u8);
                                        for (auto _ : state) {
                                          std::memcpy(dst.raw_data(), src.raw_data(), static_cast<std::size_t>(bytes));
                                          benchmark::ClobberMemory();
@@ -27,29 +28,31 @@ void register_memory_benchmarks(const BenchContexts& contexts) {
                                        state.SetBytesProcessed(state.iterations() * bytes * 2);  // read + write
                                      })
             ->UseRealTime();
-        benchmark::RegisterBenchmark(
-            fmt::format("memcpy/cpu/{}threads/{}MiB", ctx->num_threads(), mib).c_str(),
-            [ctx, bytes](benchmark::State& state) {
-              Tensor src = ctx->zeros({bytes}, DType::u8), dst = ctx->zeros({bytes}, DType::u8);
-              const int threads = ctx->num_threads();
-              const std::int64_t chunk = (bytes + threads - 1) / threads;
-              auto* d = static_cast<char*>(dst.raw_data());
-              const auto* s = static_cast<const char*>(src.raw_data());
-              for (auto _ : state) {
+        benchmark::RegisterBenchmark(fmt::format("memcpy/cpu/{}threads/{}MiB", ctx->num_threads(), mib).c_str(),
+                                     [ctx, bytes](benchmark::State& state) {
+                                       Tensor src = ctx->zeros({bytes}, DType::u8),
+                                              dst = ctx->zeros({bytes}, DType::u8);
+                                       const int threads = ctx->num_threads();
+                                       const std::int64_t chunk = (bytes + threads - 1) / threads;
+                                       auto* d = static_cast<char*>(dst.raw_data());
+                                       const auto* s = static_cast<const char*>(src.raw_data());
+                                       for (auto _ : state) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-                for (int t = 0; t < threads; ++t) {
-                  const std::int64_t begin = t * chunk, end = std::min(bytes, begin + chunk);
-                  if (begin < end) std::memcpy(d + begin, s + begin, static_cast<std::size_t>(end - begin));
-                }
-                benchmark::ClobberMemory();
-              }
-              state.SetBytesProcessed(state.iterations() * bytes * 2);
-            })
+                                         for (int t = 0; t < threads; ++t) {
+                                           const std::int64_t begin = t * chunk, end = std::min(bytes, begin + chunk);
+                                           if (begin < end)
+                                             std::memcpy(d + begin, s + begin, static_cast<std::size_t>(end - begin));
+                                         }
+                                         benchmark::ClobberMemory();
+                                       }
+                                       state.SetBytesProcessed(state.iterations() * bytes * 2);
+                                     })
             ->UseRealTime();
       } else {
         benchmark::RegisterBenchmark(fmt::format("memcpy/{}/{}MiB", ctx->device().str(), mib).c_str(),
                                      [ctx, bytes](benchmark::State& state) {
-                                       Tensor src = ctx->zeros({bytes}, DType::u8), dst = ctx->zeros({bytes}, DType::u8);
+                                       Tensor src = ctx->zeros({bytes}, DType::u8),
+                                              dst = ctx->zeros({bytes}, DType::u8);
                                        for (auto _ : state) {
                                          copy(*ctx, src, dst);
                                          ctx->synchronize();

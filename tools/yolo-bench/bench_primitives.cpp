@@ -24,18 +24,18 @@ Tensor random_floats(const Context& ctx, std::int64_t n, unsigned seed) {
 
 template <class Body>
 void add(const Context* ctx, const std::string& name, std::int64_t bytes_per_iteration, Body body) {
-  benchmark::RegisterBenchmark(fmt::format("{}/{}", name, ctx->device().str()).c_str(),
-                               [ctx, bytes_per_iteration, body](benchmark::State& state) {
-                                 body(state, *ctx);
-                                 state.SetBytesProcessed(state.iterations() * bytes_per_iteration);
-                               })
-      ->UseRealTime();
+  benchmark::RegisterBenchmark(fmt::format("{}/{}", name, ctx->device().str()).c_str(), [ctx, bytes_per_iteration,
+                                                                                         body](
+                                                                                            benchmark::State& state) {
+    body(state, *ctx);
+    state.SetBytesProcessed(state.iterations() * bytes_per_iteration);
+  })->UseRealTime();
 }
 
 }  // namespace
 
 void register_primitive_benchmarks(const BenchContexts& contexts) {
-  constexpr std::int64_t kBig = std::int64_t{1} << 24;        // 16M floats
+  constexpr std::int64_t kBig = std::int64_t{1} << 24;         // 16M floats
   constexpr std::int64_t kScores = 16 * 8400 * 80;             // class scores of a batch
   constexpr std::int64_t kGtRows = 16 * 100, kAnchors = 8400;  // assigner metric matrix
   for (const auto& owned : contexts.contexts) {
@@ -43,14 +43,16 @@ void register_primitive_benchmarks(const BenchContexts& contexts) {
     add(ctx, "sum/16M", kBig * 4, [](benchmark::State& state, const Context& c) {
       Tensor x = random_floats(c, kBig, 1), out = c.empty({1}, DType::f32);
       for (auto _ : state) {
-        dispatch_backend(c.device(), [&]<class B>() { Primitives<B>::sum(c, x.data<float>(), kBig, out.data<float>()); });
+        dispatch_backend(c.device(),
+                         [&]<class B>() { Primitives<B>::sum(c, x.data<float>(), kBig, out.data<float>()); });
         c.synchronize();
       }
     });
     add(ctx, "max/16M", kBig * 4, [](benchmark::State& state, const Context& c) {
       Tensor x = random_floats(c, kBig, 2), out = c.empty({1}, DType::f32);
       for (auto _ : state) {
-        dispatch_backend(c.device(), [&]<class B>() { Primitives<B>::max(c, x.data<float>(), kBig, out.data<float>()); });
+        dispatch_backend(c.device(),
+                         [&]<class B>() { Primitives<B>::max(c, x.data<float>(), kBig, out.data<float>()); });
         c.synchronize();
       }
     });

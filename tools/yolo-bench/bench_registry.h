@@ -15,5 +15,7 @@ struct BenchContexts {
 void register_memory_benchmarks(const BenchContexts& contexts);
 void register_elementwise_benchmarks(const BenchContexts& contexts);
 void register_primitive_benchmarks(const BenchContexts& contexts);
+void register_conv_benchmarks(const BenchContexts& contexts);
+void register_layer_benchmarks(const BenchContexts& contexts);
 
 }  // namespace yolo::bench

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
     yolo::bench::register_memory_benchmarks(contexts);
     yolo::bench::register_elementwise_benchmarks(contexts);
     yolo::bench::register_primitive_benchmarks(contexts);
+    yolo::bench::register_conv_benchmarks(contexts);
+    yolo::bench::register_layer_benchmarks(contexts);
 
     benchmark::Initialize(&cargc, cargs.data());
     if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data())) return 2;
