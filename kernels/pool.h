@@ -4,7 +4,6 @@
 // Backward gathers: each input pixel sums the output gradients of the
 // windows that cover it, so no two threads write one element (deterministic,
 // no atomics).
-#include <cmath>
 #include <cstdint>
 
 #include "engine/core/hd.h"
@@ -27,6 +26,14 @@ struct PoolShape {
     last = hi / stride;
     last = last < outputs - 1 ? last : outputs - 1;
   }
+  // The inputs [begin, end) of output o's window along an axis of `size`,
+  // clipped to the image (the padding holds nothing).
+  YOLO_HD void window(std::int64_t o, std::int64_t size, std::int64_t& begin, std::int64_t& end) const {
+    begin = o * stride - padding;
+    end = begin + kernel;
+    begin = begin < 0 ? 0 : begin;
+    end = end < size ? end : size;
+  }
 };
 
 // y[n,oh,ow,c] = max over the window of x (padding never wins);
@@ -39,18 +46,18 @@ struct MaxPoolForwardKernel {
   std::int32_t* argmax;
   YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
     const std::int64_t ow = r % s.ow, oh = (r / s.ow) % s.oh, n = r / (s.ow * s.oh);
-    const std::int64_t h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
-    float best = -INFINITY;
-    std::int64_t best_index = -1;
-    for (std::int64_t h = h0; h < h0 + s.kernel; ++h) {
-      if (h < 0 || h >= s.h) continue;
-      for (std::int64_t w = w0; w < w0 + s.kernel; ++w) {
-        if (w < 0 || w >= s.w) continue;
+    std::int64_t h0, h1, w0, w1;
+    s.window(oh, s.h, h0, h1);
+    s.window(ow, s.w, w0, w1);
+    // The window is never empty (padding <= kernel / 2): start from its first element.
+    std::int64_t best_index = h0 * s.w + w0;
+    float best = to_float(x[(n * s.h * s.w + best_index) * s.c + c]);
+    for (std::int64_t h = h0; h < h1; ++h) {
+      for (std::int64_t w = w0; w < w1; ++w) {
         const float v = to_float(x[((n * s.h + h) * s.w + w) * s.c + c]);
-        if (v > best || v != v || best_index < 0) {
-          best = v;
-          best_index = h * s.w + w;
-        }
+        const bool wins = v > best || v != v;
+        best = wins ? v : best;
+        best_index = wins ? h * s.w + w : best_index;
       }
     }
     y[r * s.c + c] = convert<T>(best);
@@ -91,15 +98,12 @@ struct AvgPoolForwardKernel {
   T* y;
   YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
     const std::int64_t ow = r % s.ow, oh = (r / s.ow) % s.oh, n = r / (s.ow * s.oh);
-    const std::int64_t h0 = oh * s.stride - s.padding, w0 = ow * s.stride - s.padding;
+    std::int64_t h0, h1, w0, w1;
+    s.window(oh, s.h, h0, h1);
+    s.window(ow, s.w, w0, w1);
     float sum = 0.0f;
-    for (std::int64_t h = h0; h < h0 + s.kernel; ++h) {
-      if (h < 0 || h >= s.h) continue;
-      for (std::int64_t w = w0; w < w0 + s.kernel; ++w) {
-        if (w < 0 || w >= s.w) continue;
-        sum += to_float(x[((n * s.h + h) * s.w + w) * s.c + c]);
-      }
-    }
+    for (std::int64_t h = h0; h < h1; ++h)
+      for (std::int64_t w = w0; w < w1; ++w) sum += to_float(x[((n * s.h + h) * s.w + w) * s.c + c]);
     y[r * s.c + c] = convert<T>(sum / static_cast<float>(s.kernel * s.kernel));
   }
 };

@@ -117,7 +117,7 @@ class LayerParity : public ::testing::Test {
 
 // ----------------------------------------------------------------- conv2d
 
-// forward, backward_data, backward_weights (beta 0 into NaN, and beta 1 onto
+// forward, backward_data, backward_weights (accumulate 0 into NaN, and 1 onto
 // earlier gradients), with and without bias, f32 and f16. The cpu reference
 // always runs in f32, on the values the GPU sees.
 TEST_F(LayerParity, Conv2d) {
@@ -184,11 +184,11 @@ TEST_F(LayerParity, Conv2d) {
 
       expect_parity(gy, y, tol, "conv2d_forward " + what);
       expect_parity(gdx, dx, tol, "conv2d_backward_data " + what);
-      expect_parity(gdw, dw, tol, "conv2d_backward_weights dw, beta 0, " + what);
-      expect_parity(gdw_acc, dw_acc, tol, "conv2d_backward_weights dw, beta 1, " + what);
+      expect_parity(gdw, dw, tol, "conv2d_backward_weights dw, accumulate 0, " + what);
+      expect_parity(gdw_acc, dw_acc, tol, "conv2d_backward_weights dw, accumulate 1, " + what);
       if (c.bias) {
-        expect_parity(gdb, db, tol, "conv2d_backward_weights db, beta 0, " + what);
-        expect_parity(gdb_acc, db_acc, tol, "conv2d_backward_weights db, beta 1, " + what);
+        expect_parity(gdb, db, tol, "conv2d_backward_weights db, accumulate 0, " + what);
+        expect_parity(gdb_acc, db_acc, tol, "conv2d_backward_weights db, accumulate 1, " + what);
       }
     }
   }
