@@ -56,25 +56,37 @@ struct BnChunking {
   }
 };
 
-// mean[p,c] = sum_r x[r,c] / n_p;  m2[p,c] = sum_r (x[r,c] - mean[p,c])^2, r in chunk p
+// mean[p,c] = sum_r x[r,c] / n_p;  m2[p,c] = sum_r (x[r,c] - mean[p,c])^2, r in chunk p.
+// A lane functor (Exec::parallel_for_lanes): channels [c0, c0 + L) of chunk p.
 template <class T>
 struct BnPartialMomentsKernel {
   const T* x;
   BnChunking chunking;
   float* partial_mean;  // (chunks, C)
   float* partial_m2;    // (chunks, C)
-  YOLO_HD void operator()(std::int64_t p, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t p, std::int64_t c0) const {
     const std::int64_t C = chunking.channels, r0 = chunking.begin(p), r1 = chunking.end(p);
-    float sum = 0.0f;
-    for (std::int64_t r = r0; r < r1; ++r) sum += to_float(x[r * C + c]);
-    const float mean = sum / static_cast<float>(r1 - r0);
-    float m2 = 0.0f;
+    float sum[L], m2[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] = m2[l] = 0.0f;
+    for (std::int64_t r = r0; r < r1; ++r) YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] += to_float(x[r * C + c0 + l]);
+    const auto n = static_cast<float>(r1 - r0);
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] /= n;  // now the chunk's mean
     for (std::int64_t r = r0; r < r1; ++r) {
-      const float d = to_float(x[r * C + c]) - mean;
-      m2 += d * d;
+      YOLO_LANE_LOOP
+      for (int l = 0; l < L; ++l) {
+        const float d = to_float(x[r * C + c0 + l]) - sum[l];
+        m2[l] += d * d;
+      }
     }
-    partial_mean[p * C + c] = mean;
-    partial_m2[p * C + c] = m2;
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) {
+      partial_mean[p * C + c0 + l] = sum[l];
+      partial_m2[p * C + c0 + l] = m2[l];
+    }
   }
 };
 
@@ -166,6 +178,7 @@ struct BnApplyKernel {
 // Backward through z = xhat * gamma + beta, xhat = (x - mean) * invstd,
 // y = act(z): with dz = dy * act'(z), per chunk p and channel c
 //   sum_dz[p,c] = sum_r dz[r,c],  sum_dz_xhat[p,c] = sum_r dz[r,c] * xhat[r,c]
+// A lane functor (Exec::parallel_for_lanes): channels [c0, c0 + L) of chunk p.
 template <class T, class Act>
 struct BnPartialGradSumsKernel {
   const T* x;
@@ -177,17 +190,27 @@ struct BnPartialGradSumsKernel {
   BnChunking chunking;
   float* partial_sum_dz;       // (chunks, C)
   float* partial_sum_dz_xhat;  // (chunks, C)
-  YOLO_HD void operator()(std::int64_t p, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t p, std::int64_t c0) const {
     const std::int64_t C = chunking.channels;
-    float s = 0.0f, sx = 0.0f;
+    float s[L], sx[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) s[l] = sx[l] = 0.0f;
     for (std::int64_t r = chunking.begin(p); r < chunking.end(p); ++r) {
-      const float xhat = (to_float(x[r * C + c]) - mean[c]) * invstd[c];
-      const float dz = to_float(dy[r * C + c]) * Act::derivative(xhat * gamma[c] + beta[c]);
-      s += dz;
-      sx += dz * xhat;
+      YOLO_LANE_LOOP
+      for (int l = 0; l < L; ++l) {
+        const std::int64_t c = c0 + l;
+        const float xhat = (to_float(x[r * C + c]) - mean[c]) * invstd[c];
+        const float dz = to_float(dy[r * C + c]) * Act::derivative(xhat * gamma[c] + beta[c]);
+        s[l] += dz;
+        sx[l] += dz * xhat;
+      }
     }
-    partial_sum_dz[p * C + c] = s;
-    partial_sum_dz_xhat[p * C + c] = sx;
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) {
+      partial_sum_dz[p * C + c0 + l] = s[l];
+      partial_sum_dz_xhat[p * C + c0 + l] = sx[l];
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 #pragma once
-// defines: Exec<Cpu>::parallel_for, the CPU launcher of portable functors.
+// defines: Exec<Cpu>::parallel_for, parallel_for_2d, parallel_for_lanes: the
+// CPU launchers of portable functors.
 #include <cstdint>
 
 #include "kernels/exec.h"
@@ -46,6 +47,32 @@ struct Exec<Cpu> {
 #pragma omp simd
       for (std::int64_t c = 0; c < cols; ++c) f(r, c);
     }
+  }
+
+  // Channels per call of a lane functor: one AVX-512 register of floats.
+  static constexpr int kLanes = 16;
+
+  // Runs f.template operator()<L>(r, c0), which computes columns
+  // [c0, c0 + L), over rows x cols: full blocks of kLanes columns, then the
+  // remaining columns one by one (L = 1). For kernels whose per-element work
+  // is itself a loop (a pooling window, a chunk of rows): written with the
+  // lane loop innermost, they vectorise across channels, which g++ will not
+  // do for f(r, c) around such a loop.
+  template <class F>
+  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+    if (rows <= 0 || cols <= 0) return;
+    const std::int64_t full = cols / kLanes * kLanes;
+    auto row = [&](std::int64_t r) {
+      for (std::int64_t c = 0; c < full; c += kLanes) f.template operator()<kLanes>(r, c);
+      for (std::int64_t c = full; c < cols; ++c) f.template operator()<1>(r, c);
+    };
+    const int threads = ctx.num_threads();
+    if (threads <= 1 || rows * cols < kSerialBelow) {
+      for (std::int64_t r = 0; r < rows; ++r) row(r);
+      return;
+    }
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) row(r);
   }
 };
 

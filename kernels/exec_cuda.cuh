@@ -1,5 +1,6 @@
 #pragma once
-// defines: Exec<Cuda>::parallel_for, the CUDA launcher of portable functors.
+// defines: Exec<Cuda>::parallel_for, parallel_for_2d, parallel_for_lanes: the
+// CUDA launchers of portable functors.
 #include <algorithm>
 #include <cstdint>
 
@@ -26,6 +27,13 @@ __global__ void grid_stride_kernel_2d(std::int64_t rows, std::int64_t cols, F f)
     f(r, i - r * cols);
   }
 }
+
+// f.template operator()<1>(r, c) over rows x cols: a lane functor one channel per thread
+template <class F>
+struct OneLane {
+  F f;
+  __device__ void operator()(std::int64_t r, std::int64_t c) const { f.template operator()<1>(r, c); }
+};
 }  // namespace detail
 
 template <>
@@ -53,6 +61,13 @@ struct Exec<Cuda> {
     const int blocks = static_cast<int>(std::min<std::int64_t>(wanted, std::int64_t{r.sm_count} * kBlocksPerSm));
     detail::grid_stride_kernel_2d<<<blocks, kBlockSize, 0, r.compute>>>(rows, cols, f);
     CUDA_CHECK(cudaGetLastError());
+  }
+
+  // A lane functor (see Exec<Cpu>::parallel_for_lanes) with one lane per
+  // thread: consecutive threads take consecutive channels, coalesced.
+  template <class F>
+  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+    parallel_for_2d(ctx, rows, cols, detail::OneLane<F>{f});
   }
 };
 

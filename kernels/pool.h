@@ -36,6 +36,10 @@ struct PoolShape {
   }
 };
 
+// The kernels are lane functors (Exec::parallel_for_lanes): a call computes
+// channels [c0, c0 + L) of pixel r, with the lane loop innermost so that the
+// CPU build vectorises it; the CUDA build runs L = 1 per thread.
+
 // y[n,oh,ow,c] = max over the window of x (padding never wins);
 // argmax = h*W + w of the first maximum, or of the last NaN (PyTorch's rule).
 template <class T>
@@ -44,24 +48,39 @@ struct MaxPoolForwardKernel {
   PoolShape s;
   T* y;
   std::int32_t* argmax;
-  YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t r, std::int64_t c0) const {
     const std::int64_t ow = r % s.ow, oh = (r / s.ow) % s.oh, n = r / (s.ow * s.oh);
     std::int64_t h0, h1, w0, w1;
     s.window(oh, s.h, h0, h1);
     s.window(ow, s.w, w0, w1);
     // The window is never empty (padding <= kernel / 2): start from its first element.
-    std::int64_t best_index = h0 * s.w + w0;
-    float best = to_float(x[(n * s.h * s.w + best_index) * s.c + c]);
+    const T* first = x + ((n * s.h + h0) * s.w + w0) * s.c + c0;
+    float best[L];
+    std::int32_t best_index[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) {
+      best[l] = to_float(first[l]);
+      best_index[l] = static_cast<std::int32_t>(h0 * s.w + w0);
+    }
     for (std::int64_t h = h0; h < h1; ++h) {
       for (std::int64_t w = w0; w < w1; ++w) {
-        const float v = to_float(x[((n * s.h + h) * s.w + w) * s.c + c]);
-        const bool wins = v > best || v != v;
-        best = wins ? v : best;
-        best_index = wins ? h * s.w + w : best_index;
+        const T* p = x + ((n * s.h + h) * s.w + w) * s.c + c0;
+        const auto index = static_cast<std::int32_t>(h * s.w + w);
+        YOLO_LANE_LOOP
+        for (int l = 0; l < L; ++l) {
+          const float v = to_float(p[l]);
+          const bool wins = (v > best[l]) | (v != v);  // no short circuit: a branch would stop vectorisation
+          best[l] = wins ? v : best[l];
+          best_index[l] = wins ? index : best_index[l];
+        }
       }
     }
-    y[r * s.c + c] = convert<T>(best);
-    argmax[r * s.c + c] = static_cast<std::int32_t>(best_index);
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) {
+      y[r * s.c + c0 + l] = convert<T>(best[l]);
+      argmax[r * s.c + c0 + l] = best_index[l];
+    }
   }
 };
 
@@ -72,20 +91,28 @@ struct MaxPoolBackwardKernel {
   const std::int32_t* argmax;
   PoolShape s;
   T* dx;
-  YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t r, std::int64_t c0) const {
     const std::int64_t w = r % s.w, h = (r / s.w) % s.h, n = r / (s.w * s.h);
     std::int64_t oh0, oh1, ow0, ow1;
     s.covering(h, s.oh, oh0, oh1);
     s.covering(w, s.ow, ow0, ow1);
-    const std::int32_t self = static_cast<std::int32_t>(h * s.w + w);
-    float sum = 0.0f;
+    const auto self = static_cast<std::int32_t>(h * s.w + w);
+    float sum[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] = 0.0f;
     for (std::int64_t oh = oh0; oh <= oh1; ++oh) {
       for (std::int64_t ow = ow0; ow <= ow1; ++ow) {
-        const std::int64_t o = ((n * s.oh + oh) * s.ow + ow) * s.c + c;
-        if (argmax[o] == self) sum += to_float(dy[o]);
+        const std::int64_t o = ((n * s.oh + oh) * s.ow + ow) * s.c + c0;
+        YOLO_LANE_LOOP
+        for (int l = 0; l < L; ++l) {
+          const float g = to_float(dy[o + l]);  // loaded unconditionally: a conditional load would not vectorise
+          sum[l] += argmax[o + l] == self ? g : 0.0f;
+        }
       }
     }
-    dx[r * s.c + c] = convert<T>(sum);
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) dx[r * s.c + c0 + l] = convert<T>(sum[l]);
   }
 };
 
@@ -96,15 +123,25 @@ struct AvgPoolForwardKernel {
   const T* x;
   PoolShape s;
   T* y;
-  YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t r, std::int64_t c0) const {
     const std::int64_t ow = r % s.ow, oh = (r / s.ow) % s.oh, n = r / (s.ow * s.oh);
     std::int64_t h0, h1, w0, w1;
     s.window(oh, s.h, h0, h1);
     s.window(ow, s.w, w0, w1);
-    float sum = 0.0f;
-    for (std::int64_t h = h0; h < h1; ++h)
-      for (std::int64_t w = w0; w < w1; ++w) sum += to_float(x[((n * s.h + h) * s.w + w) * s.c + c]);
-    y[r * s.c + c] = convert<T>(sum / static_cast<float>(s.kernel * s.kernel));
+    float sum[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] = 0.0f;
+    for (std::int64_t h = h0; h < h1; ++h) {
+      for (std::int64_t w = w0; w < w1; ++w) {
+        const T* p = x + ((n * s.h + h) * s.w + w) * s.c + c0;
+        YOLO_LANE_LOOP
+        for (int l = 0; l < L; ++l) sum[l] += to_float(p[l]);
+      }
+    }
+    const auto area = static_cast<float>(s.kernel * s.kernel);
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) y[r * s.c + c0 + l] = convert<T>(sum[l] / area);
   }
 };
 
@@ -114,15 +151,25 @@ struct AvgPoolBackwardKernel {
   const T* dy;
   PoolShape s;
   T* dx;
-  YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
+  template <int L>
+  YOLO_HD void operator()(std::int64_t r, std::int64_t c0) const {
     const std::int64_t w = r % s.w, h = (r / s.w) % s.h, n = r / (s.w * s.h);
     std::int64_t oh0, oh1, ow0, ow1;
     s.covering(h, s.oh, oh0, oh1);
     s.covering(w, s.ow, ow0, ow1);
-    float sum = 0.0f;
-    for (std::int64_t oh = oh0; oh <= oh1; ++oh)
-      for (std::int64_t ow = ow0; ow <= ow1; ++ow) sum += to_float(dy[((n * s.oh + oh) * s.ow + ow) * s.c + c]);
-    dx[r * s.c + c] = convert<T>(sum / static_cast<float>(s.kernel * s.kernel));
+    float sum[L];
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) sum[l] = 0.0f;
+    for (std::int64_t oh = oh0; oh <= oh1; ++oh) {
+      for (std::int64_t ow = ow0; ow <= ow1; ++ow) {
+        const T* p = dy + ((n * s.oh + oh) * s.ow + ow) * s.c + c0;
+        YOLO_LANE_LOOP
+        for (int l = 0; l < L; ++l) sum[l] += to_float(p[l]);
+      }
+    }
+    const auto area = static_cast<float>(s.kernel * s.kernel);
+    YOLO_LANE_LOOP
+    for (int l = 0; l < L; ++l) dx[r * s.c + c0 + l] = convert<T>(sum[l] / area);
   }
 };
 

@@ -6,3 +6,12 @@
 #else
 #define YOLO_HD inline
 #endif
+
+// YOLO_LANE_LOOP before the lane loop of a lane functor (a loop over a
+// compile-time number of channels, Exec::parallel_for_lanes): asks the CPU
+// compiler to vectorise it; nothing on the device, where L = 1.
+#if defined(__CUDA_ARCH__) || !defined(_OPENMP)
+#define YOLO_LANE_LOOP
+#else
+#define YOLO_LANE_LOOP _Pragma("omp simd")
+#endif

@@ -32,8 +32,8 @@ void BatchNormImpl<B>::moments(const Context& ctx, const Tensor& x, Tensor& mean
   float* partial_mean = partials.data<float>();
   float* partial_m2 = partial_mean + chunking.chunks * chunking.channels;
   visit_float_dtype(x.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, chunking.chunks, chunking.channels,
-                             BnPartialMomentsKernel<T>{x.data<T>(), chunking, partial_mean, partial_m2});
+    Exec<B>::parallel_for_lanes(ctx, chunking.chunks, chunking.channels,
+                                BnPartialMomentsKernel<T>{x.data<T>(), chunking, partial_mean, partial_m2});
   });
   Exec<B>::parallel_for(
       ctx, chunking.channels,
@@ -87,7 +87,7 @@ void BatchNormImpl<B>::gradient_sums(const Context& ctx, const Tensor& x, const 
   const float* s = saved.data<float>();
   visit_float_dtype(x.dtype(), [&]<class T>() {
     detail::visit_activation(act, [&]<class Act>() {
-      Exec<B>::parallel_for_2d(
+      Exec<B>::parallel_for_lanes(
           ctx, chunking.chunks, C,
           BnPartialGradSumsKernel<T, Act>{x.data<T>(), dy.data<T>(), s, s + C, bn.gamma.data<float>(),
                                           bn.beta.data<float>(), chunking, partial_sum_dz, partial_sum_dz_xhat});

@@ -19,8 +19,8 @@ template <class B>
 void LayoutImpl<B>::upsample_backward(const Context& ctx, const Tensor& dy, int factor, Tensor& dx) {
   const UpsampleShape s{dx.dim(0), dx.dim(1), dx.dim(2), dx.dim(3), factor};
   visit_float_dtype(dy.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, dx.numel() / s.c, s.c,
-                             UpsampleNearestBackwardKernel<T>{dy.data<T>(), s, dx.data<T>()});
+    Exec<B>::parallel_for_lanes(ctx, dx.numel() / s.c, s.c,
+                                UpsampleNearestBackwardKernel<T>{dy.data<T>(), s, dx.data<T>()});
   });
 }
 

@@ -14,8 +14,8 @@ template <class B>
 void PoolImpl<B>::max_forward(const Context& ctx, const Tensor& x, const Pool2dGeometry& g, Tensor& y, Tensor& argmax) {
   const PoolShape s = detail::pool_shape(x, y, g);
   visit_float_dtype(x.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, s.n * s.oh * s.ow, s.c,
-                             MaxPoolForwardKernel<T>{x.data<T>(), s, y.data<T>(), argmax.data<std::int32_t>()});
+    Exec<B>::parallel_for_lanes(ctx, s.n * s.oh * s.ow, s.c,
+                                MaxPoolForwardKernel<T>{x.data<T>(), s, y.data<T>(), argmax.data<std::int32_t>()});
   });
 }
 
@@ -24,8 +24,8 @@ void PoolImpl<B>::max_backward(const Context& ctx, const Tensor& dy, const Tenso
                                Tensor& dx) {
   const PoolShape s = detail::pool_shape(dx, dy, g);
   visit_float_dtype(dy.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, s.n * s.h * s.w, s.c,
-                             MaxPoolBackwardKernel<T>{dy.data<T>(), argmax.data<std::int32_t>(), s, dx.data<T>()});
+    Exec<B>::parallel_for_lanes(ctx, s.n * s.h * s.w, s.c,
+                                MaxPoolBackwardKernel<T>{dy.data<T>(), argmax.data<std::int32_t>(), s, dx.data<T>()});
   });
 }
 
@@ -33,7 +33,7 @@ template <class B>
 void PoolImpl<B>::avg_forward(const Context& ctx, const Tensor& x, const Pool2dGeometry& g, Tensor& y) {
   const PoolShape s = detail::pool_shape(x, y, g);
   visit_float_dtype(x.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, s.n * s.oh * s.ow, s.c, AvgPoolForwardKernel<T>{x.data<T>(), s, y.data<T>()});
+    Exec<B>::parallel_for_lanes(ctx, s.n * s.oh * s.ow, s.c, AvgPoolForwardKernel<T>{x.data<T>(), s, y.data<T>()});
   });
 }
 
@@ -41,7 +41,7 @@ template <class B>
 void PoolImpl<B>::avg_backward(const Context& ctx, const Tensor& dy, const Pool2dGeometry& g, Tensor& dx) {
   const PoolShape s = detail::pool_shape(dx, dy, g);
   visit_float_dtype(dy.dtype(), [&]<class T>() {
-    Exec<B>::parallel_for_2d(ctx, s.n * s.h * s.w, s.c, AvgPoolBackwardKernel<T>{dy.data<T>(), s, dx.data<T>()});
+    Exec<B>::parallel_for_lanes(ctx, s.n * s.h * s.w, s.c, AvgPoolBackwardKernel<T>{dy.data<T>(), s, dx.data<T>()});
   });
 }
 
