@@ -2,8 +2,8 @@
 # The engine's convolutions against PyTorch's on this CPU, same shapes, same
 # thread count, in one run: GFLOP/s of each and the ratio (engine / torch).
 #   tools/bench/ops_vs_torch.sh [THREADS] [MIN_SECONDS]
-# Both sides report the best single call (Google Benchmark's minimum over
-# repetitions; the fastest of a timed loop in Python).
+# Both sides report the same statistic: the mean time per call of a loop of
+# at least MIN_SECONDS, best of 5 such loops (Google Benchmark repetitions).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

@@ -22,14 +22,17 @@ SHAPES = [  # label, (N, H, W, C), out channels, kernel, stride, padding
 ]
 
 
-def best_time(fn, min_seconds):
+def best_time(fn, min_seconds, repetitions=5):
+    """Like yolo-bench's figure: the mean time per call of a loop that runs
+    for at least min_seconds, best of `repetitions` such loops."""
     fn()  # warm-up: oneDNN builds its primitive on the first call
-    best, spent = float("inf"), 0.0
-    while spent < min_seconds:
-        start = time.perf_counter()
-        fn()
-        elapsed = time.perf_counter() - start
-        best, spent = min(best, elapsed), spent + elapsed
+    best = float("inf")
+    for _ in range(repetitions):
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < min_seconds:
+            fn()
+            calls += 1
+        best = min(best, (time.perf_counter() - start) / calls)
     return best
 
 
