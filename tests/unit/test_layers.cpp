@@ -79,6 +79,37 @@ TEST(Conv2d, MismatchedShapesAreClearErrors) {
             std::string::npos);
 }
 
+// bf16 on the CPU: oneDNN's bf16 kernels against the f32 path on the same
+// (bf16-rounded) inputs. Both accumulate in f32, so the difference is the
+// rounding of the bf16 outputs: 2^-8 relative (plus the scale floor for
+// sums that cancel).
+TEST(Conv2d, Bfloat16OnCpuMatchesFloat32OnRoundedInputs) {
+  Context ctx;
+  const Conv2dGeometry g{1, 1, 1, 1};
+  auto rounded = [&](const Shape& shape, std::uint32_t seed, float bound, Tensor& as_f32) {
+    Tensor t = test::random_uniform(ctx, shape, seed, -bound, bound), b = ctx.empty(shape, DType::bf16);
+    copy_cast(ctx, t, b);
+    as_f32 = ctx.empty(shape, DType::f32);
+    copy_cast(ctx, b, as_f32);
+    return b;
+  };
+  Tensor x32, w32, dy32;
+  Tensor x = rounded({2, 10, 9, 16}, 15, 1.0f, x32), w = rounded({24, 3, 3, 16}, 16, 0.1f, w32);
+  Tensor dy = rounded({2, 10, 9, 24}, 17, 1.0f, dy32);
+  Tensor y = ctx.empty(dy.shape(), DType::bf16), y32 = ctx.empty(dy.shape(), DType::f32);
+  Tensor dx = ctx.empty(x.shape(), DType::bf16), dx32 = ctx.empty(x.shape(), DType::f32);
+  Tensor dw = ctx.empty(w.shape(), DType::bf16), dw32 = ctx.empty(w.shape(), DType::f32), none;
+  conv2d_forward(ctx, x, w, none, g, y);
+  conv2d_forward(ctx, x32, w32, none, g, y32);
+  conv2d_backward_data(ctx, dy, w, g, dx);
+  conv2d_backward_data(ctx, dy32, w32, g, dx32);
+  conv2d_backward_weights(ctx, x, dy, g, dw, none, 0.0f);
+  conv2d_backward_weights(ctx, x32, dy32, g, dw32, none, 0.0f);
+  test::expect_close_to_scale(y, y32, 8e-3, "bf16 forward");
+  test::expect_close_to_scale(dx, dx32, 8e-3, "bf16 backward data");
+  test::expect_close_to_scale(dw, dw32, 8e-3, "bf16 backward weights");
+}
+
 TEST(BatchNorm, AccumulatesParameterGradientsAndChecksShapes) {
   Context ctx;
   BatchNorm bn{test::random_uniform(ctx, {6}, 21, 0.5f, 1.5f), test::random_uniform(ctx, {6}, 22),
