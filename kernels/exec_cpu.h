@@ -58,8 +58,11 @@ struct Exec<Cpu> {
   // is itself a loop (a pooling window, a chunk of rows): written with the
   // lane loop innermost, they vectorise across channels, which g++ will not
   // do for f(r, c) around such a loop.
+  // `cost` is the work of one (r, c) in elementwise steps (a chunk of rows
+  // for a reduction), for the serial-below-this-size decision.
   template <class F>
-  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f,
+                                 std::int64_t cost = 1) {
     if (rows <= 0 || cols <= 0) return;
     const std::int64_t full = cols / kLanes * kLanes;
     auto row = [&](std::int64_t r) {
@@ -67,7 +70,7 @@ struct Exec<Cpu> {
       for (std::int64_t c = full; c < cols; ++c) f.template operator()<1>(r, c);
     };
     const int threads = ctx.num_threads();
-    if (threads <= 1 || rows * cols < kSerialBelow) {
+    if (threads <= 1 || rows * cols * cost < kSerialBelow) {
       for (std::int64_t r = 0; r < rows; ++r) row(r);
       return;
     }

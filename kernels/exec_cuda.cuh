@@ -66,7 +66,8 @@ struct Exec<Cuda> {
   // A lane functor (see Exec<Cpu>::parallel_for_lanes) with one lane per
   // thread: consecutive threads take consecutive channels, coalesced.
   template <class F>
-  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f) {
+  static void parallel_for_lanes(const Context& ctx, std::int64_t rows, std::int64_t cols, const F& f,
+                                 std::int64_t /*cost: one thread per (r, c) regardless*/ = 1) {
     parallel_for_2d(ctx, rows, cols, detail::OneLane<F>{f});
   }
 };

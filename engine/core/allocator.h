@@ -10,10 +10,10 @@
 namespace yolo {
 
 struct MemoryStats {
-  std::int64_t live_bytes = 0;      // handed out and not yet returned
-  std::int64_t peak_bytes = 0;      // high-water mark of live_bytes
-  std::int64_t reserved_bytes = 0;  // held from the system (live + cached)
-  std::int64_t allocations = 0;     // calls to allocate()
+  std::int64_t live_bytes = 0;          // handed out and not yet returned
+  std::int64_t peak_bytes = 0;          // high-water mark of live_bytes
+  std::int64_t reserved_bytes = 0;      // held from the system (live + cached)
+  std::int64_t allocations = 0;         // calls to allocate()
   std::int64_t system_allocations = 0;  // of those, how many reached the system allocator
 };
 
@@ -23,6 +23,9 @@ class Allocator {
   virtual void* allocate(std::size_t bytes) = 0;
   virtual void deallocate(void* ptr, std::size_t bytes) = 0;
   virtual Device device() const = 0;
+  // Returns memory kept for reuse to the system (a caching allocator's free
+  // blocks); nothing to do for allocators that keep none.
+  virtual void release_cached() {}
 
   MemoryStats stats() const;
   void reset_peak() { peak_.store(live_.load()); }

@@ -24,8 +24,8 @@ int cuda_device_count() {
 
 std::string describe_backends() {
   const dnnl_version_t* v = dnnl_version();
-  std::string text = fmt::format("cpu: oneDNN {}.{}.{}, OpenMP, {} threads", v->major, v->minor, v->patch,
-                                 omp_get_max_threads());
+  std::string text =
+      fmt::format("cpu: oneDNN {}.{}.{}, OpenMP, {} threads", v->major, v->minor, v->patch, omp_get_max_threads());
 #if YOLO_WITH_CUDA
   text += fmt::format("\ncuda: CUDA runtime {}, device code for sm {}, {}", YOLO_CUDA_RUNTIME_VERSION, YOLO_CUDA_ARCHS,
                       cuda_runtime::library_versions());

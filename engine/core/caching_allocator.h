@@ -34,7 +34,7 @@ class CachingAllocator final : public Allocator {
   Device device() const override { return device_; }
 
   // Returns every cached (free) block to the system.
-  void release_cached();
+  void release_cached() override;
 
   // Size classes: 512 B steps below 1 MiB, 128 KiB steps above.
   static std::size_t round_size(std::size_t bytes);

@@ -30,6 +30,7 @@ Context::Context(Device device, ContextOptions options) : device_(device), seed_
 }
 
 Context::~Context() {
+  op_cache_.clear();  // cached primitives and descriptors go before the engine and handles
 #if YOLO_WITH_CUDA
   if (cuda_ != nullptr) {
     try {
@@ -37,7 +38,6 @@ Context::~Context() {
     } catch (const Error&) {
       // The device already failed; there is nothing left to wait for.
     }
-    op_cache_.clear();  // cached descriptors and workspaces go before the handles
     cuda_runtime::destroy_resources(cuda_);
   }
 #endif

@@ -59,7 +59,7 @@ void copy(const Context& ctx, const Tensor& src, Tensor& dst) {
              ctx.device().str());
 #if YOLO_WITH_CUDA
   using cuda_runtime::CopyKind;
-  const CopyKind kind = from.is_cpu()  ? CopyKind::host_to_device
+  const CopyKind kind = from.is_cpu() ? CopyKind::host_to_device
                         : to.is_cpu() ? CopyKind::device_to_host
                                       : CopyKind::device_to_device;
   cuda_runtime::copy_async(ctx.cuda(), dst.raw_data(), src.raw_data(), src.nbytes(), kind);

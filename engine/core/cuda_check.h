@@ -9,30 +9,30 @@
 
 #include "engine/core/error.h"
 
-#define CUDA_CHECK(expr)                                                                              \
-  do {                                                                                                \
-    const cudaError_t yolo_status_ = (expr);                                                          \
-    if (yolo_status_ != cudaSuccess)                                                                  \
+#define CUDA_CHECK(expr)                                                                                        \
+  do {                                                                                                          \
+    const cudaError_t yolo_status_ = (expr);                                                                    \
+    if (yolo_status_ != cudaSuccess)                                                                            \
       YOLO_FAIL("{} failed: {} ({})", #expr, cudaGetErrorString(yolo_status_), cudaGetErrorName(yolo_status_)); \
   } while (0)
 
-#define CUDNN_CHECK(expr)                                                                   \
-  do {                                                                                      \
-    const cudnnStatus_t yolo_status_ = (expr);                                              \
-    if (yolo_status_ != CUDNN_STATUS_SUCCESS)                                               \
+#define CUDNN_CHECK(expr)                                                                                        \
+  do {                                                                                                           \
+    const cudnnStatus_t yolo_status_ = (expr);                                                                   \
+    if (yolo_status_ != CUDNN_STATUS_SUCCESS)                                                                    \
       YOLO_FAIL("{} failed: {} ({})", #expr, cudnnGetErrorString(yolo_status_), static_cast<int>(yolo_status_)); \
   } while (0)
 
-#define CUBLAS_CHECK(expr)                                                                   \
-  do {                                                                                       \
-    const cublasStatus_t yolo_status_ = (expr);                                              \
-    if (yolo_status_ != CUBLAS_STATUS_SUCCESS)                                               \
+#define CUBLAS_CHECK(expr)                                                                                         \
+  do {                                                                                                             \
+    const cublasStatus_t yolo_status_ = (expr);                                                                    \
+    if (yolo_status_ != CUBLAS_STATUS_SUCCESS)                                                                     \
       YOLO_FAIL("{} failed: {} ({})", #expr, cublasGetStatusString(yolo_status_), static_cast<int>(yolo_status_)); \
   } while (0)
 
-#define NCCL_CHECK(expr)                                                                              \
-  do {                                                                                                \
-    const ncclResult_t yolo_status_ = (expr);                                                         \
-    if (yolo_status_ != ncclSuccess)                                                                  \
+#define NCCL_CHECK(expr)                                                                                   \
+  do {                                                                                                     \
+    const ncclResult_t yolo_status_ = (expr);                                                              \
+    if (yolo_status_ != ncclSuccess)                                                                       \
       YOLO_FAIL("{} failed: {} ({})", #expr, ncclGetErrorString(yolo_status_), ncclGetLastError(nullptr)); \
   } while (0)

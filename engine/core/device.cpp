@@ -22,8 +22,6 @@ Device Device::parse(std::string_view text) {
   return cuda(parse_index(text, text));
 }
 
-std::string Device::str() const {
-  return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
-}
+std::string Device::str() const { return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index); }
 
 }  // namespace yolo

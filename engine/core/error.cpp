@@ -14,11 +14,8 @@ const char* short_path(const char* file) {
 }  // namespace
 
 Error::Error(std::string message, const char* file, int line)
-    : std::runtime_error(fmt::format("{} [{}:{}]", message, short_path(file), line)),
-      message_(std::move(message)) {}
+    : std::runtime_error(fmt::format("{} [{}:{}]", message, short_path(file), line)), message_(std::move(message)) {}
 
-void throw_error(const char* file, int line, std::string message) {
-  throw Error(std::move(message), file, line);
-}
+void throw_error(const char* file, int line, std::string message) { throw Error(std::move(message), file, line); }
 
 }  // namespace yolo

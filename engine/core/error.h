@@ -24,9 +24,9 @@ class Error : public std::runtime_error {
 }  // namespace yolo
 
 #define YOLO_FAIL(...) ::yolo::throw_error(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
-#define YOLO_CHECK(cond, ...)   \
-  do {                          \
-    if (!(cond)) {              \
-      YOLO_FAIL(__VA_ARGS__);   \
-    }                           \
+#define YOLO_CHECK(cond, ...) \
+  do {                        \
+    if (!(cond)) {            \
+      YOLO_FAIL(__VA_ARGS__); \
+    }                         \
   } while (0)

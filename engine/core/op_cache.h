@@ -4,6 +4,8 @@
 // the algorithm chosen by timing. Core knows nothing of their types: an op
 // stores a shared_ptr<T> under a key that names the op and every parameter
 // the object depends on, so the steady state of training creates nothing.
+// The lock guards the lookup only: a Context, and so its cache, is used by
+// one thread at a time.
 #include <memory>
 #include <mutex>
 #include <string>

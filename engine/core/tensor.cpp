@@ -49,7 +49,8 @@ Storage::~Storage() { allocator_->deallocate(data_, bytes_); }
 Tensor Tensor::empty(std::shared_ptr<Allocator> allocator, const Shape& shape, DType dtype) {
   for (std::int64_t d : shape) YOLO_CHECK(d >= 0, "negative dimension in shape {}", shape.str());
   Tensor t;
-  t.storage_ = std::make_shared<Storage>(std::move(allocator), static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+  t.storage_ =
+      std::make_shared<Storage>(std::move(allocator), static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
   t.shape_ = shape;
   t.strides_ = contiguous_strides(shape);
   t.dtype_ = dtype;
@@ -101,8 +102,8 @@ Tensor Tensor::view(const Shape& shape) const {
 Tensor Tensor::slice(int dim, std::int64_t start, std::int64_t end) const {
   const int d = dim < 0 ? dim + ndim() : dim;
   YOLO_CHECK(d >= 0 && d < ndim(), "slice(): dimension {} out of range for {}", dim, str());
-  YOLO_CHECK(0 <= start && start <= end && end <= shape_[d], "slice(): [{}, {}) out of range for size {}", start,
-             end, shape_[d]);
+  YOLO_CHECK(0 <= start && start <= end && end <= shape_[d], "slice(): [{}, {}) out of range for size {}", start, end,
+             shape_[d]);
   Tensor t = *this;
   t.offset_ += start * strides_[d];
   t.shape_[d] = end - start;

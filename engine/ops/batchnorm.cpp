@@ -18,7 +18,8 @@ void check_channel_vector(const Context& ctx, const Tensor& t, std::int64_t chan
 void check_batchnorm(const Context& ctx, const Tensor& x, const BatchNorm& bn, std::string_view op) {
   check_operand(ctx, x, op, "x");
   check_float(x, op, "x");
-  YOLO_CHECK(x.ndim() >= 2, "{}: x must be (..., C), got {}", op, x.str());
+  YOLO_CHECK(x.ndim() >= 2 && x.dim(-1) > 0 && x.numel() > 0, "{}: x must be a non-empty (..., C), got {}", op,
+             x.str());
   const std::int64_t C = x.dim(-1);
   check_channel_vector(ctx, bn.gamma, C, op, "gamma");
   check_channel_vector(ctx, bn.beta, C, op, "beta");
@@ -82,8 +83,11 @@ void batchnorm_backward(const Context& ctx, const Tensor& x, const Tensor& dy, c
   Tensor sums = ctx.empty({2, C}, DType::f32);
   dispatch_backend(ctx.device(), [&]<class B>() {
     BatchNormImpl<B>::gradient_sums(ctx, x, dy, bn, saved.mean_invstd, act, sums);
-    if (sync != nullptr) sync->sum_gradient_sums(ctx, sums);
+    // gamma and beta get this rank's share (the data-parallel reducer
+    // averages parameter gradients over ranks, as with PyTorch's SyncBN);
+    // the input gradient needs the sums over the global batch.
     BatchNormImpl<B>::param_grads(ctx, sums, accumulate, dgamma, dbeta);
+    if (sync != nullptr) sync->sum_gradient_sums(ctx, sums);
     BatchNormImpl<B>::backward_data(ctx, x, dy, bn, saved.mean_invstd, sums, saved.count, act, dx);
   });
 }

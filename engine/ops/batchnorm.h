@@ -25,7 +25,10 @@ struct BatchNorm {
 
 // Per-channel statistics leave the device in two places, so that a
 // communicator can combine them across ranks (SyncBN). Without a sync the
-// statistics are the local batch's.
+// statistics are the local batch's. The tensors handed to the hook are
+// freed (to the caching allocator) when the op returns: a hook that works on
+// another stream must order that stream after the compute stream and the
+// compute stream after its collective before it returns.
 class BatchNormSync {
  public:
   virtual ~BatchNormSync() = default;

@@ -1,6 +1,6 @@
 #pragma once
-// defines: the bodies of BatchNormImpl<B>. Include after the backend's
-// launcher (exec_cpu.h or exec_cuda.cuh), then instantiate for that backend.
+// defines: the bodies of BatchNormImpl<B>. Included with the backend's
+// launcher (exec_cpu.h or exec_cuda.cuh) and instantiated for that backend.
 #include "engine/ops/batchnorm_impl.h"
 #include "kernels/batchnorm.h"
 
@@ -33,7 +33,8 @@ void BatchNormImpl<B>::moments(const Context& ctx, const Tensor& x, Tensor& mean
   float* partial_m2 = partial_mean + chunking.chunks * chunking.channels;
   visit_float_dtype(x.dtype(), [&]<class T>() {
     Exec<B>::parallel_for_lanes(ctx, chunking.chunks, chunking.channels,
-                                BnPartialMomentsKernel<T>{x.data<T>(), chunking, partial_mean, partial_m2});
+                                BnPartialMomentsKernel<T>{x.data<T>(), chunking, partial_mean, partial_m2},
+                                chunking.rows_per_chunk);
   });
   Exec<B>::parallel_for(
       ctx, chunking.channels,
@@ -90,7 +91,8 @@ void BatchNormImpl<B>::gradient_sums(const Context& ctx, const Tensor& x, const 
       Exec<B>::parallel_for_lanes(
           ctx, chunking.chunks, C,
           BnPartialGradSumsKernel<T, Act>{x.data<T>(), dy.data<T>(), s, s + C, bn.gamma.data<float>(),
-                                          bn.beta.data<float>(), chunking, partial_sum_dz, partial_sum_dz_xhat});
+                                          bn.beta.data<float>(), chunking, partial_sum_dz, partial_sum_dz_xhat},
+          chunking.rows_per_chunk);
     });
   });
   Exec<B>::parallel_for(ctx, C,

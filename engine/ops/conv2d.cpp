@@ -50,10 +50,14 @@ Shape conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dGeometry& 
              "conv2d: {} input and {} output channels are not divisible by {} groups", c, o, g.groups);
   YOLO_CHECK(w[3] == c / g.groups, "conv2d: w {} has {} input channels per group, x {} with {} groups needs {}",
              w.str(), w[3], x.str(), g.groups, c / g.groups);
+  // Checked before dividing: C++ division truncates towards zero, so a
+  // kernel larger than the padded input would otherwise give OH = 1.
+  YOLO_CHECK(h + 2 * g.padding >= g.dilation * (kh - 1) + 1 && wd + 2 * g.padding >= g.dilation * (kw - 1) + 1,
+             "conv2d: kernel {}x{} (dilation {}) does not fit input {}x{} with padding {}", kh, kw, g.dilation, h, wd,
+             g.padding);
+  YOLO_CHECK(n > 0 && c > 0 && o > 0, "conv2d: empty tensors: x {}, w {}", x.str(), w.str());
   const std::int64_t oh = (h + 2 * g.padding - g.dilation * (kh - 1) - 1) / g.stride + 1;
   const std::int64_t ow = (wd + 2 * g.padding - g.dilation * (kw - 1) - 1) / g.stride + 1;
-  YOLO_CHECK(oh >= 1 && ow >= 1, "conv2d: kernel {}x{} (dilation {}) does not fit input {}x{} with padding {}", kh, kw,
-             g.dilation, h, wd, g.padding);
   return {n, oh, ow, o};
 }
 

@@ -43,6 +43,11 @@ int to_int(std::int64_t v) {
   return static_cast<int>(v);
 }
 
+void check_int_range(const Shape& s) {
+  YOLO_CHECK(s.numel() <= std::numeric_limits<int>::max(),
+             "conv2d on cuda: {} has more elements than cuDNN's int strides reach", s.str());
+}
+
 // One direction of one convolution shape. Built once, then only read.
 struct Plan {
   cudnnTensorDescriptor_t x = nullptr;     // x or dx: (N, H, W, C)
@@ -80,6 +85,8 @@ std::string plan_key(std::string_view direction, const Shape& x, const Shape& w,
 std::shared_ptr<Plan> describe(const Shape& x, const Shape& w, const Shape& y, DType dtype, const Conv2dGeometry& g,
                                bool bias) {
   const cudnnDataType_t t = cudnn_dtype(dtype);
+  check_int_range(x);
+  check_int_range(y);
   auto p = std::make_shared<Plan>();
   // cuDNN always takes dimensions in N, C, H, W order; the format sets the strides.
   CUDNN_CHECK(cudnnCreateTensorDescriptor(&p->x));
@@ -107,8 +114,11 @@ std::shared_ptr<Plan> describe(const Shape& x, const Shape& w, const Shape& y, D
 }
 
 // The workspace Find may use: the cap, or less when the device is short of
-// free memory (blocks cached by our allocator count as used: conservative).
-std::size_t find_workspace_limit() {
+// free memory. The caching allocator's free blocks would count as used, so
+// they go back to the driver first (as PyTorch empties its cache around Find).
+std::size_t find_workspace_limit(const Context& ctx) {
+  ctx.synchronize();
+  ctx.allocator().release_cached();
   std::size_t free_bytes = 0, total_bytes = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   return free_bytes > kFreeMemoryMargin ? std::min(kMaxWorkspaceBytes, free_bytes - kFreeMemoryMargin) : 0;
@@ -120,7 +130,9 @@ Tensor scratch(const Context& ctx, std::size_t bytes) {
   return ctx.empty({static_cast<std::int64_t>(std::max<std::size_t>(bytes, 1))}, DType::u8);
 }
 
-// Keeps the fastest result that ran, fits `limit` and, for f32, used FMA math.
+// Keeps the fastest result that ran, fits `limit`, is deterministic (no
+// atomics: a run must repeat from its seed, as ultralytics' deterministic
+// default asks of PyTorch) and, for f32, used FMA math.
 // Find reports an (algorithm, math type) pair and may time math types other
 // than the descriptor's, so the descriptor takes the one that was timed.
 template <class Perf, std::size_t N>
@@ -129,8 +141,8 @@ void choose(Plan& p, const std::array<Perf, N>& results, int count, DType dtype,
   const Perf* best = nullptr;
   for (int i = 0; i < count; ++i) {
     const Perf& r = results[static_cast<std::size_t>(i)];
-    const bool usable =
-        r.status == CUDNN_STATUS_SUCCESS && r.memory <= limit && (dtype != DType::f32 || r.mathType == CUDNN_FMA_MATH);
+    const bool usable = r.status == CUDNN_STATUS_SUCCESS && r.memory <= limit && r.determinism == CUDNN_DETERMINISTIC &&
+                        (dtype != DType::f32 || r.mathType == CUDNN_FMA_MATH);
     if (usable && (best == nullptr || r.time < best->time)) best = &r;
   }
   YOLO_CHECK(best != nullptr, "conv2d on cuda: cuDNN has no algorithm for {} within a {} MiB workspace", key,
@@ -151,7 +163,7 @@ void Conv2dImpl<Cuda>::forward(const Context& ctx, const Tensor& x, const Tensor
   const std::string key = plan_key("forward", x.shape(), w.shape(), x.dtype(), g, has_bias);
   const Plan& p = ctx.op_cache().get<Plan>(key, [&] {
     std::shared_ptr<Plan> plan = describe(x.shape(), w.shape(), y.shape(), x.dtype(), g, has_bias);
-    const std::size_t limit = find_workspace_limit();
+    const std::size_t limit = find_workspace_limit(ctx);
     Tensor workspace = scratch(ctx, limit);
     std::array<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT> results{};
     int count = 0;
@@ -179,7 +191,7 @@ void Conv2dImpl<Cuda>::backward_data(const Context& ctx, const Tensor& dy, const
   const std::string key = plan_key("backward_data", dx.shape(), w.shape(), dx.dtype(), g, false);
   const Plan& p = ctx.op_cache().get<Plan>(key, [&] {
     std::shared_ptr<Plan> plan = describe(dx.shape(), w.shape(), dy.shape(), dx.dtype(), g, false);
-    const std::size_t limit = find_workspace_limit();
+    const std::size_t limit = find_workspace_limit(ctx);
     Tensor workspace = scratch(ctx, limit);
     std::array<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT> results{};
     int count = 0;
@@ -206,7 +218,7 @@ void Conv2dImpl<Cuda>::backward_weights(const Context& ctx, const Tensor& x, con
   const std::string key = plan_key("backward_weights", x.shape(), dw.shape(), x.dtype(), g, has_bias);
   const Plan& p = ctx.op_cache().get<Plan>(key, [&] {
     std::shared_ptr<Plan> plan = describe(x.shape(), dw.shape(), dy.shape(), x.dtype(), g, has_bias);
-    const std::size_t limit = find_workspace_limit();
+    const std::size_t limit = find_workspace_limit(ctx);
     Tensor workspace = scratch(ctx, limit);
     // Find writes its filter argument: when accumulating, dw holds gradients
     // accumulated over earlier micro-batches, so it times into a stand-in.

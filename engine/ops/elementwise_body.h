@@ -1,6 +1,6 @@
 #pragma once
-// defines: the bodies of ElementwiseImpl<B>. Include after the backend's
-// launcher (exec_cpu.h or exec_cuda.cuh), then instantiate for that backend.
+// defines: the bodies of ElementwiseImpl<B>. Included with the backend's
+// launcher (exec_cpu.h or exec_cuda.cuh) and instantiated for that backend.
 #include "engine/ops/elementwise_impl.h"
 #include "kernels/elementwise.h"
 

@@ -19,6 +19,8 @@ void check_upsample(const Context& ctx, const Tensor& small, const Tensor& large
   check_operand(ctx, large, op, large_name);
   check_float(small, op, small_name);
   YOLO_CHECK(factor >= 1, "{}: factor must be >= 1, got {}", op, factor);
+  YOLO_CHECK(small.ndim() == 4 && small.dim(3) > 0, "{}: {} must be (N, H, W, C) with C > 0, got {}", op, small_name,
+             small.str());
   YOLO_CHECK(small.ndim() == 4 && small.dtype() == large.dtype() &&
                  large.shape() == Shape({small.dim(0), small.dim(1) * factor, small.dim(2) * factor, small.dim(3)}),
              "{}: {} {} and {} {} do not differ by an x{} upsampling", op, small_name, small.str(), large_name,
@@ -51,7 +53,7 @@ void concat_channels(const Context& ctx, const std::vector<Tensor>& inputs, Tens
   dispatch_backend(ctx.device(), [&]<class B>() {
     std::int64_t offset = 0;
     for (const Tensor& t : inputs) {
-      LayoutImpl<B>::copy_channels(ctx, t, 0, out, offset, t.dim(-1));
+      if (t.dim(-1) > 0) LayoutImpl<B>::copy_channels(ctx, t, 0, out, offset, t.dim(-1));  // empty: nothing to copy
       offset += t.dim(-1);
     }
   });
@@ -71,7 +73,7 @@ void split_channels(const Context& ctx, const Tensor& in, std::vector<Tensor>& o
   dispatch_backend(ctx.device(), [&]<class B>() {
     std::int64_t offset = 0;
     for (Tensor& t : outputs) {
-      LayoutImpl<B>::copy_channels(ctx, in, offset, t, 0, t.dim(-1));
+      if (t.dim(-1) > 0) LayoutImpl<B>::copy_channels(ctx, in, offset, t, 0, t.dim(-1));
       offset += t.dim(-1);
     }
   });
@@ -86,6 +88,23 @@ void dfl_decode(const Context& ctx, const Tensor& x, int reg_max, Tensor& out) {
   YOLO_CHECK(out.dtype() == x.dtype() && out.shape() == Shape({x.dim(0), 4}),
              "dfl_decode: out must be {}[{}, 4], got {}", dtype_name(x.dtype()), x.dim(0), out.str());
   dispatch_backend(ctx.device(), [&]<class B>() { LayoutImpl<B>::dfl_decode(ctx, x, reg_max, out); });
+}
+
+void detect_decode(const Context& ctx, const Tensor& x, float stride, int reg_max, std::int64_t anchor_offset,
+                   Tensor& out) {
+  check_operand(ctx, x, "detect_decode", "x");
+  check_operand(ctx, out, "detect_decode", "out");
+  check_float(x, "detect_decode", "x");
+  YOLO_CHECK(reg_max >= 1 && stride > 0.0f, "detect_decode: bad reg_max {} or stride {}", reg_max, stride);
+  YOLO_CHECK(x.ndim() == 4 && x.dim(3) > 4 * reg_max, "detect_decode: x must be (B, H, W, {} + nc), got {}",
+             4 * reg_max, x.str());
+  const std::int64_t nc = x.dim(3) - 4 * reg_max;
+  YOLO_CHECK(out.ndim() == 3 && out.dim(0) == x.dim(0) && out.dim(2) == 4 + nc && out.dtype() == x.dtype() &&
+                 anchor_offset >= 0 && anchor_offset + x.dim(1) * x.dim(2) <= out.dim(1),
+             "detect_decode: out {} cannot hold anchors [{}, {}) of x {}", out.str(), anchor_offset,
+             anchor_offset + x.dim(1) * x.dim(2), x.str());
+  dispatch_backend(ctx.device(),
+                   [&]<class B>() { LayoutImpl<B>::detect_decode(ctx, x, stride, reg_max, anchor_offset, out); });
 }
 
 }  // namespace yolo

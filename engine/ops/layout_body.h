@@ -1,7 +1,8 @@
 #pragma once
-// defines: the bodies of LayoutImpl<B>. Include after the backend's launcher.
+// defines: the bodies of LayoutImpl<B>. Included with the backend's launcher.
 #include "engine/ops/layout_impl.h"
 #include "kernels/channel_copy.h"
+#include "kernels/detect_decode.h"
 #include "kernels/dfl.h"
 #include "kernels/resize.h"
 
@@ -39,6 +40,17 @@ template <class B>
 void LayoutImpl<B>::dfl_decode(const Context& ctx, const Tensor& x, int reg_max, Tensor& out) {
   visit_float_dtype(x.dtype(), [&]<class T>() {
     Exec<B>::parallel_for_2d(ctx, out.dim(0), 4, DflDecodeKernel<T>{x.data<T>(), reg_max, out.data<T>()});
+  });
+}
+
+template <class B>
+void LayoutImpl<B>::detect_decode(const Context& ctx, const Tensor& x, float stride, int reg_max,
+                                  std::int64_t anchor_offset, Tensor& out) {
+  const int nc = static_cast<int>(x.dim(3)) - 4 * reg_max;
+  const DetectLevel level{x.dim(0), x.dim(1), x.dim(2), out.dim(1), anchor_offset, stride, reg_max, nc};
+  visit_float_dtype(x.dtype(), [&]<class T>() {
+    Exec<B>::parallel_for_2d(ctx, x.dim(0) * x.dim(1) * x.dim(2), 4 + nc,
+                             DetectDecodeKernel<T>{x.data<T>(), level, out.data<T>()});
   });
 }
 

@@ -17,6 +17,8 @@ struct LayoutImpl {
   static void copy_channels(const Context& ctx, const Tensor& src, std::int64_t src_offset, Tensor& dst,
                             std::int64_t dst_offset, std::int64_t width);
   static void dfl_decode(const Context& ctx, const Tensor& x, int reg_max, Tensor& out);
+  static void detect_decode(const Context& ctx, const Tensor& x, float stride, int reg_max, std::int64_t anchor_offset,
+                            Tensor& out);
 };
 
 extern template struct LayoutImpl<Cpu>;

@@ -1,5 +1,5 @@
 #pragma once
-// defines: the bodies of PoolImpl<B>. Include after the backend's launcher.
+// defines: the bodies of PoolImpl<B>. Included with the backend's launcher.
 #include "engine/ops/pool_impl.h"
 #include "kernels/pool.h"
 

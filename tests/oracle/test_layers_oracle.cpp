@@ -196,6 +196,8 @@ TEST(LayersOracle, PoolingForwardAndGradientsMatchTorch) {
       // Many equal maxima per window: the first one (row-major) must win, as in torch.
       float* p = x.data<float>();
       for (std::int64_t k = 0; k < x.numel(); ++k) p[k] = std::round(p[k] * 2.0f) / 2.0f;
+      // And some NaNs: a NaN wins its window, the last NaN among several.
+      for (std::int64_t k = 0; k < x.numel(); k += 37) p[k] = NAN;
     }
     Tensor dy = test::random_uniform(ctx, pool2d_output_shape(cases[i].x, cases[i].g), seed++);
     oracle.put(key(i, "x"), x);

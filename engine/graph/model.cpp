@@ -1,0 +1,389 @@
+#include "engine/graph/model.h"
+
+#include <cfenv>
+#include <cmath>
+#include <map>
+
+#include "engine/graph/modules/bottleneck.h"
+#include "engine/graph/modules/c2f.h"
+#include "engine/graph/modules/concat.h"
+#include "engine/graph/modules/detect.h"
+#include "engine/graph/modules/sppf.h"
+#include "engine/ops/elementwise.h"
+
+namespace yolo {
+
+struct Model::Row {
+  ModelRow spec;
+  std::vector<std::unique_ptr<Module>> modules;  // n > 1 without an n argument: a Sequential
+  int repeats = 1;                               // after depth scaling
+  std::int64_t out_channels = 0;
+  double stride = 1.0;  // input pixels per output cell
+  std::int64_t params = 0;
+  std::string arguments;  // as the summary prints them
+  Tensors output;
+};
+
+namespace {
+
+// Python's round(): halves go to the even neighbour.
+int python_round(double x) { return static_cast<int>(std::nearbyint(x)); }
+
+// ultralytics' make_divisible(x, 8) = ceil(x / 8) * 8
+std::int64_t make_divisible(double x, int divisor = 8) {
+  return static_cast<std::int64_t>(std::ceil(x / divisor)) * divisor;
+}
+
+// Positional argument `i` of a row, with a default, as the module's Python
+// signature would read it.
+class RowArgs {
+ public:
+  RowArgs(const ModelRow& row, const std::string& where) : row_(row), where_(where) {}
+  std::int64_t integer(std::size_t i, std::int64_t fallback) const {
+    if (i >= row_.args.size() || row_.args[i].kind == Arg::Kind::null) return fallback;
+    const Arg& a = row_.args[i];
+    YOLO_CHECK(a.kind == Arg::Kind::integer, "{}: argument {} must be an integer, got {}", where_, i, a.str());
+    return a.integer;
+  }
+  bool boolean(std::size_t i, bool fallback) const {
+    if (i >= row_.args.size() || row_.args[i].kind == Arg::Kind::null) return fallback;
+    const Arg& a = row_.args[i];
+    YOLO_CHECK(a.kind == Arg::Kind::boolean, "{}: argument {} must be True or False, got {}", where_, i, a.str());
+    return a.boolean;
+  }
+  double number(std::size_t i, double fallback) const {
+    if (i >= row_.args.size() || row_.args[i].kind == Arg::Kind::null) return fallback;
+    const Arg& a = row_.args[i];
+    YOLO_CHECK(a.kind == Arg::Kind::number || a.kind == Arg::Kind::integer, "{}: argument {} must be a number, got {}",
+               where_, i, a.str());
+    return a.kind == Arg::Kind::number ? a.number : static_cast<double>(a.integer);
+  }
+  void require_at_most(std::size_t n) const {
+    YOLO_CHECK(row_.args.size() <= n, "{}: {} takes at most {} arguments, got {}", where_, row_.module, n,
+               row_.args.size());
+  }
+  void require_at_least(std::size_t n) const {
+    YOLO_CHECK(row_.args.size() >= n, "{}: {} needs at least {} arguments, got {}", where_, row_.module, n,
+               row_.args.size());
+  }
+
+ private:
+  const ModelRow& row_;
+  const std::string& where_;
+};
+
+std::string join_args(const std::vector<std::string>& parts) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+  return s + "]";
+}
+
+}  // namespace
+
+Model::Model(const Context& ctx, ModelConfig config) : config_(std::move(config)) {
+  build(ctx);
+  store_.allocate(ctx);
+  initialise(ctx);
+}
+
+Model::~Model() = default;
+
+void Model::build(const Context& ctx) {
+  static_cast<void>(ctx);
+  const ModelScale& scale = config_.scale;
+  std::vector<std::int64_t> channels;  // per row
+  std::vector<double> strides;
+  auto in_channels = [&](int f) {
+    return f < 0 ? std::int64_t{config_.input_channels} : channels[static_cast<std::size_t>(f)];
+  };
+  auto in_stride = [&](int f) { return f < 0 ? 1.0 : strides[static_cast<std::size_t>(f)]; };
+  for (const ModelRow& spec : config_.rows) {
+    const std::string where = fmt::format("model config {}, layer {} ({})", config_.path, spec.index, spec.module);
+    auto row = std::make_unique<Row>();
+    row->spec = spec;
+    const RowArgs args(spec, where);
+    const std::string prefix = "model." + std::to_string(spec.index);
+    int n = spec.repeats > 1 ? std::max(python_round(spec.repeats * scale.depth), 1) : spec.repeats;
+    row->repeats = n;
+    const std::string& m = spec.module;
+    const int f0 = spec.from[0];
+    const std::int64_t c1 = in_channels(f0);
+    double stride = in_stride(f0);
+    auto scaled = [&](std::int64_t c2) {
+      return c2 == config_.nc ? c2
+                              : make_divisible(static_cast<double>(std::min(c2, scale.max_channels)) * scale.width);
+    };
+    auto single_input = [&] {
+      YOLO_CHECK(spec.from.size() == 1, "{}: {} takes one input, 'from' lists {}", where, m, spec.from.size());
+    };
+    // Modules repeated n times without taking n form a Sequential model.i.j.
+    auto make_repeated = [&](auto&& make_one) {
+      for (int j = 0; j < n; ++j) {
+        row->modules.push_back(make_one(n > 1 ? prefix + "." + std::to_string(j) : prefix, j));
+      }
+    };
+    std::int64_t c2 = c1;
+    if (m == "Conv") {
+      single_input();
+      args.require_at_least(1);
+      args.require_at_most(7);
+      c2 = scaled(args.integer(0, 0));
+      const int k = static_cast<int>(args.integer(1, 1)), s = static_cast<int>(args.integer(2, 1));
+      const int p = static_cast<int>(args.integer(3, -1)), g = static_cast<int>(args.integer(4, 1));
+      const int d = static_cast<int>(args.integer(5, 1));
+      const bool act = args.boolean(6, true);
+      make_repeated([&](const std::string& name, int j) {
+        return std::make_unique<ConvBlock>(store_, name, j == 0 ? c1 : c2, c2, k, s, p, g, d,
+                                           act ? Activation::silu : Activation::identity);
+      });
+      for (int j = 0; j < n; ++j) stride *= s;
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(k), std::to_string(s)});
+    } else if (m == "C2f") {
+      single_input();
+      args.require_at_least(1);
+      args.require_at_most(4);
+      c2 = scaled(args.integer(0, 0));
+      const bool shortcut = args.boolean(1, false);
+      const int g = static_cast<int>(args.integer(2, 1));
+      const double e = args.number(3, 0.5);
+      row->modules.push_back(std::make_unique<C2f>(store_, prefix, c1, c2, n, shortcut, g, e));
+      row->arguments =
+          join_args({std::to_string(c1), std::to_string(c2), std::to_string(n), shortcut ? "True" : "False"});
+      n = 1;
+    } else if (m == "Bottleneck") {
+      single_input();
+      args.require_at_least(1);
+      args.require_at_most(4);
+      c2 = scaled(args.integer(0, 0));
+      const bool shortcut = args.boolean(1, true);
+      const int g = static_cast<int>(args.integer(2, 1));
+      const double e = args.number(4, 0.5);
+      make_repeated([&](const std::string& name, int j) {
+        return std::make_unique<Bottleneck>(store_, name, j == 0 ? c1 : c2, c2, shortcut, g, 3, 3, e);
+      });
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2)});
+    } else if (m == "SPPF") {
+      single_input();
+      args.require_at_least(1);
+      args.require_at_most(2);
+      c2 = scaled(args.integer(0, 0));
+      const int k = static_cast<int>(args.integer(1, 5));
+      YOLO_CHECK(n == 1, "{}: SPPF cannot repeat", where);
+      row->modules.push_back(std::make_unique<Sppf>(store_, prefix, c1, c2, k));
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(k)});
+    } else if (m == "nn.Upsample") {
+      single_input();
+      const int factor = static_cast<int>(args.number(1, 0));
+      YOLO_CHECK(factor >= 1 && static_cast<double>(factor) == args.number(1, 0),
+                 "{}: scale factor must be a positive integer", where);
+      YOLO_CHECK(spec.args.size() < 3 || (spec.args[2].kind == Arg::Kind::string && spec.args[2].string == "nearest"),
+                 "{}: only 'nearest' upsampling is supported", where);
+      make_repeated([&](const std::string&, int) { return std::make_unique<UpsampleNearest>(factor); });
+      for (int j = 0; j < n; ++j) stride /= factor;
+      row->arguments = join_args({"None", std::to_string(factor), "'nearest'"});
+    } else if (m == "Concat") {
+      YOLO_CHECK(args.integer(0, 1) == 1, "{}: only channel concatenation (dimension 1) is supported", where);
+      c2 = 0;
+      for (int f : spec.from) {
+        c2 += in_channels(f);
+        YOLO_CHECK(in_stride(f) == stride, "{}: inputs of different resolutions (layers {} and {})", where, f0, f);
+      }
+      make_repeated([&](const std::string&, int) { return std::make_unique<Concat>(); });
+      row->arguments = "[1]";
+    } else if (m == "Detect") {
+      args.require_at_least(1);
+      const int nc = static_cast<int>(args.integer(0, 0));
+      YOLO_CHECK(nc > 0, "{}: nc must be positive", where);
+      std::vector<std::int64_t> ch;
+      std::vector<float> level_strides;
+      for (int f : spec.from) {
+        ch.push_back(in_channels(f));
+        level_strides.push_back(static_cast<float>(in_stride(f)));
+      }
+      auto head = std::make_unique<Detect>(store_, prefix, nc, ch);
+      head->set_strides(level_strides);
+      row->modules.push_back(std::move(head));
+      std::vector<std::string> chs;
+      for (auto c : ch) chs.push_back(std::to_string(c));
+      row->arguments = join_args({std::to_string(nc), join_args(chs)});
+      c2 = 0;
+    } else {
+      YOLO_FAIL("{}: unknown module '{}'", where, m);
+    }
+    if (row->modules.empty()) YOLO_FAIL("{}: repeats {} built nothing", where, n);
+    if (spec.from.size() > 1 && m != "Concat" && m != "Detect") {
+      YOLO_FAIL("{}: {} takes one input, 'from' lists {}", where, m, spec.from.size());
+    }
+    row->out_channels = c2;
+    row->stride = stride;
+    channels.push_back(c2);
+    strides.push_back(stride);
+    rows_.push_back(std::move(row));
+  }
+  YOLO_CHECK(!rows_.empty() && rows_.back()->spec.module == "Detect", "model config {}: the last layer must be Detect",
+             config_.path);
+  rows_.front()->modules.front()->set_needs_input_grad(false);
+  last_use_.assign(rows_.size(), -1);
+  for (const auto& r : rows_)
+    for (int f : r->spec.from)
+      if (f >= 0) last_use_[static_cast<std::size_t>(f)] = r->spec.index;
+  for (auto& r : rows_) {
+    std::vector<Parameter*> ps;
+    for (auto& mod : r->modules) mod->collect_parameters(ps);
+    for (Parameter* p : ps) r->params += p->shape.numel();
+  }
+}
+
+void Model::initialise(const Context& ctx) {
+  // PyTorch's default: kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+  // for conv weights, and the same bound for conv biases.
+  for (Parameter& p : store_.parameters()) {
+    switch (p.role) {
+      case ParameterRole::weight: {
+        const double fan_in = static_cast<double>(p.shape.numel() / p.shape[0]);
+        const float bound = static_cast<float>(1.0 / std::sqrt(fan_in));
+        fill_uniform(ctx, p.value, -bound, bound);
+        break;
+      }
+      case ParameterRole::bn_weight:
+        fill(ctx, p.value, 1.0);
+        break;
+      case ParameterRole::bias:
+        fill(ctx, p.value, 0.0);
+        break;
+      case ParameterRole::fixed:
+        break;
+    }
+  }
+  head().initialise(ctx);
+}
+
+Detect& Model::head() { return static_cast<Detect&>(*rows_.back()->modules.front()); }
+const std::vector<float>& Model::strides() const {
+  return static_cast<const Detect&>(*rows_.back()->modules.front()).strides();
+}
+
+void Model::train(bool training) {
+  training_ = training;
+  for (auto& r : rows_)
+    for (auto& m : r->modules) m->set_training(training);
+}
+
+Tensors Model::forward(const Context& ctx, const Tensor& image) {
+  YOLO_CHECK(image.ndim() == 4 && image.dim(3) == config_.input_channels,
+             "model {}: the input must be (B, H, W, {}), got {}", config_.stem, config_.input_channels, image.str());
+  const double max_stride = *std::max_element(strides().begin(), strides().end());
+  YOLO_CHECK(std::fmod(static_cast<double>(image.dim(1)), max_stride) == 0 &&
+                 std::fmod(static_cast<double>(image.dim(2)), max_stride) == 0,
+             "model {}: input {}x{} is not a multiple of the stride {}", config_.stem, image.dim(1), image.dim(2),
+             max_stride);
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    Row& r = *rows_[i];
+    Tensors inputs;
+    for (int f : r.spec.from) {
+      if (f < 0) {
+        inputs.push_back(image);
+      } else {
+        const Tensors& o = rows_[static_cast<std::size_t>(f)]->output;
+        YOLO_CHECK(o.size() == 1, "layer {} reads layer {}, which has {} outputs", i, f, o.size());
+        inputs.push_back(o[0]);
+      }
+    }
+    for (auto& m : r.modules) inputs = m->forward(ctx, inputs);
+    r.output = std::move(inputs);
+    // Outputs nobody reads any more go back to the allocator now.
+    for (int f : r.spec.from)
+      if (f >= 0 && last_use_[static_cast<std::size_t>(f)] == static_cast<int>(i))
+        rows_[static_cast<std::size_t>(f)]->output.clear();
+  }
+  Tensors out = std::move(rows_.back()->output);
+  rows_.back()->output.clear();
+  return out;
+}
+
+void Model::backward(const Context& ctx, const Tensors& grad_outputs, const GradReadyHook& on_grads_ready) {
+  YOLO_CHECK(training_, "model {}: backward in eval mode", config_.stem);
+  std::vector<Tensors> grads(rows_.size());
+  grads.back() = grad_outputs;
+  for (std::size_t k = rows_.size(); k-- > 0;) {
+    Row& r = *rows_[k];
+    if (grads[k].empty()) continue;  // nothing downstream of this row reached the loss
+    Tensors d = grads[k];
+    for (auto it = r.modules.rbegin(); it != r.modules.rend(); ++it) d = (*it)->backward(ctx, d);
+    grads[k].clear();
+    YOLO_CHECK(d.size() == r.spec.from.size(), "layer {}: {} input gradients for {} inputs", k, d.size(),
+               r.spec.from.size());
+    for (std::size_t j = 0; j < d.size(); ++j) {
+      const int f = r.spec.from[j];
+      if (f < 0 || !d[j].defined()) continue;
+      Tensors& g = grads[static_cast<std::size_t>(f)];
+      if (g.empty()) {
+        g.push_back(d[j]);
+      } else {
+        add(ctx, g[0], d[j], g[0]);  // an output read by several rows: gradients add up
+      }
+    }
+    if (on_grads_ready) {
+      std::vector<Parameter*> ps;
+      for (auto& m : r.modules) m->collect_parameters(ps);
+      on_grads_ready(ps);
+    }
+  }
+}
+
+void Model::zero_grad(const Context& ctx) { fill(ctx, store_.grads(), 0.0); }
+
+ModelSummary Model::summary(const Context& ctx) {
+  ModelSummary s;
+  s.name = config_.stem;
+  s.parameters = store_.parameter_count();
+  s.gradients = store_.trainable_count();
+  // torch's model.modules(): DetectionModel, its Sequential, every module,
+  // and the SiLU all Conv blocks share, counted once.
+  s.layers = 3;
+  for (const auto& r : rows_) {
+    if (r->modules.size() > 1) s.layers += 1;  // the Sequential
+    for (const auto& m : r->modules) s.layers += m->torch_module_count();
+  }
+  // ultralytics: thop at a (stride x stride) image, x2 (MACs to FLOPs), scaled to 640.
+  const bool was_training = training_;
+  train(false);
+  const auto stride = static_cast<std::int64_t>(std::max(32.0f, *std::max_element(strides().begin(), strides().end())));
+  Tensor probe = ctx.zeros({1, stride, stride, config_.input_channels}, DType::f32);
+  forward(ctx, probe);
+  double macs = 0.0;
+  for (const auto& r : rows_)
+    for (const auto& m : r->modules) macs += m->last_flops();
+  train(was_training);
+  s.gflops = macs * 2.0 / 1e9 * (640.0 / static_cast<double>(stride)) * (640.0 / static_cast<double>(stride));
+  s.table = fmt::format("{:>5}{:>20}{:>3}{:>11}  {:<40}{}\n", "", "from", "n", "params", "module", "arguments");
+  for (const auto& r : rows_) {
+    std::string from = r->spec.from.size() == 1 ? std::to_string(r->spec.from[0] < 0 ? -1 : r->spec.from[0]) : "[";
+    if (r->spec.from.size() > 1) {
+      for (std::size_t i = 0; i < r->spec.from.size(); ++i) from += (i ? ", " : "") + std::to_string(r->spec.from[i]);
+      from += "]";
+    }
+    s.table += fmt::format("{:>5}{:>20}{:>3}{:>11}  {:<40}{}\n", r->spec.index, from, r->repeats, r->params,
+                           "ultralytics.nn.modules." + std::string(r->modules.front()->type()), r->arguments);
+  }
+  return s;
+}
+
+namespace {
+// 3157200 -> "3,157,200", as ultralytics prints counts.
+std::string with_commas(std::int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < 0 ? "-" : "") + out;
+}
+}  // namespace
+
+std::string ModelSummary::str() const {
+  return fmt::format("{} summary: {} layers, {} parameters, {} gradients, {:.1f} GFLOPs", name, with_commas(layers),
+                     with_commas(parameters), with_commas(gradients), gflops);
+}
+
+}  // namespace yolo

@@ -1,0 +1,64 @@
+#pragma once
+// defines: Module, the unit of a model graph, and Tensors.
+//
+// A module computes its outputs from its inputs (forward) and, in training
+// mode, keeps what its backward needs; backward turns the gradients of its
+// outputs into the gradients of its inputs, adds (+=) the gradients of its
+// parameters and releases what forward kept. There is no autograd tape:
+// each module writes its own backward. Composite modules (C2f, Detect, ...)
+// own child modules and declare them with adopt(), so that mode changes,
+// FLOP counts and parameter lists reach the leaves.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/context.h"
+
+namespace yolo {
+
+struct Parameter;
+using Tensors = std::vector<Tensor>;
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // ultralytics' class name ("Conv", "C2f", ...), shown in the summary.
+  virtual std::string_view type() const = 0;
+  virtual Tensors forward(const Context& ctx, const Tensors& inputs) = 0;
+  // One gradient per input, or an undefined Tensor where the input needs
+  // none (the image). Call once per training forward.
+  virtual Tensors backward(const Context& ctx, const Tensors& grad_outputs) = 0;
+
+  void set_training(bool training);
+  bool training() const { return training_; }
+  // The first layer reads the image, whose gradient nobody wants.
+  virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
+
+  // Multiply-accumulates of the last forward, counted as thop counts them
+  // for ultralytics' GFLOPs (conv: outputs x C/groups x KH x KW; batch norm:
+  // 2 per element); composites sum their children.
+  virtual double last_flops() const;
+  // This module's and its children's parameters, in registration order.
+  void collect_parameters(std::vector<Parameter*>& out) const;
+  // How many torch.nn.Module objects the PyTorch version holds (the
+  // summary's "layers", ultralytics counts model.modules()).
+  virtual int torch_module_count() const;
+
+ protected:
+  void adopt(Module& child) { children_.push_back(&child); }
+  void own(Parameter& p) { parameters_.push_back(&p); }
+  const std::vector<Module*>& children() const { return children_; }
+
+  bool training_ = true;
+  bool needs_input_grad_ = true;
+
+ private:
+  std::vector<Module*> children_;
+  std::vector<Parameter*> parameters_;
+};
+
+}  // namespace yolo

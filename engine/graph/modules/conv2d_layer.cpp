@@ -1,0 +1,50 @@
+#include "engine/graph/modules/conv2d_layer.h"
+
+namespace yolo {
+
+int autopad(int kernel, int dilation) { return dilation * (kernel - 1) / 2; }
+
+Conv2dLayer::Conv2dLayer(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, int kernel,
+                         int stride, int padding, int groups, bool bias, int dilation)
+    : geometry_{stride, padding, dilation, groups} {
+  YOLO_CHECK(c1 % groups == 0 && c2 % groups == 0, "{}: {} -> {} channels do not split into {} groups", prefix, c1, c2,
+             groups);
+  weight_ = &store.add_parameter(prefix + ".weight", {c2, kernel, kernel, c1 / groups}, ParameterRole::weight);
+  own(*weight_);
+  if (bias) {
+    bias_ = &store.add_parameter(prefix + ".bias", {c2}, ParameterRole::bias);
+    own(*bias_);
+  }
+}
+
+Tensor Conv2dLayer::apply(const Context& ctx, const Tensor& x) {
+  const Tensor& w = weight_->value;
+  Tensor y = ctx.empty(conv2d_output_shape(x.shape(), w.shape(), geometry_), x.dtype());
+  conv2d_forward(ctx, x, w, bias_ != nullptr ? bias_->value : Tensor(), geometry_, y);
+  flops_ = static_cast<double>(y.numel()) * static_cast<double>(w.numel() / w.dim(0));
+  return y;
+}
+
+Tensor Conv2dLayer::apply_backward(const Context& ctx, const Tensor& x, const Tensor& dy, bool want_dx) {
+  Tensor no_bias_grad;
+  conv2d_backward_weights(ctx, x, dy, geometry_, weight_->grad, bias_ != nullptr ? bias_->grad : no_bias_grad, 1.0f);
+  if (!want_dx) return Tensor();
+  Tensor dx = ctx.empty(x.shape(), x.dtype());
+  conv2d_backward_data(ctx, dy, weight_->value, geometry_, dx);
+  return dx;
+}
+
+Tensors Conv2dLayer::forward(const Context& ctx, const Tensors& inputs) {
+  Tensor y = apply(ctx, inputs.at(0));
+  if (training_) saved_input_ = inputs[0];
+  return {y};
+}
+
+Tensors Conv2dLayer::backward(const Context& ctx, const Tensors& grad_outputs) {
+  YOLO_CHECK(saved_input_.defined(), "Conv2d backward without a training forward");
+  Tensor dx = apply_backward(ctx, saved_input_, grad_outputs.at(0), needs_input_grad_);
+  saved_input_ = Tensor();
+  return {dx};
+}
+
+}  // namespace yolo

@@ -1,0 +1,43 @@
+#pragma once
+// defines: ConvBlock, ultralytics' Conv: convolution (no bias) -> BatchNorm2d
+// (eps 1e-3, momentum 0.03) -> SiLU, with batch norm and the activation
+// fused into one pass each way.
+#include <string>
+
+#include "engine/graph/modules/conv2d_layer.h"
+#include "engine/ops/batchnorm.h"
+
+namespace yolo {
+
+class ConvBlock : public Module {
+ public:
+  // Declares `prefix`.conv.weight, .bn.weight, .bn.bias and the running
+  // statistics. padding < 0 means autopad.
+  ConvBlock(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, int kernel = 1,
+            int stride = 1, int padding = -1, int groups = 1, int dilation = 1, Activation act = Activation::silu);
+
+  std::string_view type() const override { return "Conv"; }
+  Tensors forward(const Context& ctx, const Tensors& inputs) override;
+  Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
+  double last_flops() const override;
+  // Conv, conv, bn (the shared SiLU is counted once per model).
+  int torch_module_count() const override { return 3; }
+  void set_needs_input_grad(bool needed) override;
+
+  Tensor run(const Context& ctx, const Tensor& x);  // forward on one tensor
+  Tensor run_backward(const Context& ctx, const Tensor& dy);
+
+ private:
+  Conv2dLayer conv_;
+  BatchNorm bn_;
+  Parameter* gamma_;
+  Parameter* beta_;
+  Buffer* running_mean_;
+  Buffer* running_var_;
+  Activation act_;
+  Tensor saved_conv_output_;
+  BatchNormSaved saved_stats_;
+  double bn_flops_ = 0.0;
+};
+
+}  // namespace yolo
