@@ -39,8 +39,9 @@ class Module {
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
 
   // Multiply-accumulates of the last forward, counted as thop counts them
-  // for ultralytics' GFLOPs (conv: outputs x C/groups x KH x KW; batch norm:
-  // 2 per element); composites sum their children.
+  // for ultralytics' GFLOPs (conv: outputs x C/groups x KH x KW, bias free;
+  // affine batch norm: 4 per element; pooling, upsampling, activations: 0);
+  // composites sum their children.
   virtual double last_flops() const;
   // This module's and its children's parameters, in registration order.
   void collect_parameters(std::vector<Parameter*>& out) const;

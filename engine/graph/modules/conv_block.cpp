@@ -31,7 +31,7 @@ Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {
   bn_.running_var = running_var_->value;
   Tensor z = conv_.forward(ctx, {x})[0];  // keeps x for its backward when training
   Tensor y = ctx.empty(z.shape(), z.dtype());
-  bn_flops_ = 2.0 * static_cast<double>(z.numel());
+  bn_flops_ = 4.0 * static_cast<double>(z.numel());  // thop: 2 per element, doubled for the affine part
   if (training_) {
     saved_stats_ = batchnorm_forward_train(ctx, z, bn_, act_, y);
     saved_conv_output_ = z;

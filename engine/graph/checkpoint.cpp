@@ -1,0 +1,84 @@
+#include "engine/graph/checkpoint.h"
+
+#include "engine/core/copy.h"
+#include "engine/io/safetensors.h"
+
+namespace yolo {
+namespace {
+
+// (O, KH, KW, I) <-> (O, I, KH, KW) on the host.
+Tensor ohwi_to_oihw(const Context& host, const Tensor& w) {
+  const std::int64_t O = w.dim(0), KH = w.dim(1), KW = w.dim(2), I = w.dim(3);
+  Tensor out = host.empty_host({O, I, KH, KW}, DType::f32);
+  const float* s = w.data<float>();
+  float* d = out.data<float>();
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t h = 0; h < KH; ++h)
+      for (std::int64_t x = 0; x < KW; ++x)
+        for (std::int64_t i = 0; i < I; ++i) d[((o * I + i) * KH + h) * KW + x] = s[((o * KH + h) * KW + x) * I + i];
+  return out;
+}
+
+Tensor oihw_to_ohwi(const Context& host, const Tensor& w) {
+  const std::int64_t O = w.dim(0), I = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+  Tensor out = host.empty_host({O, KH, KW, I}, DType::f32);
+  const float* s = w.data<float>();
+  float* d = out.data<float>();
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t i = 0; i < I; ++i)
+      for (std::int64_t h = 0; h < KH; ++h)
+        for (std::int64_t x = 0; x < KW; ++x) d[((o * KH + h) * KW + x) * I + i] = s[((o * I + i) * KH + h) * KW + x];
+  return out;
+}
+
+Shape pytorch_shape(const Shape& engine_shape) {
+  if (engine_shape.ndim() != 4) return engine_shape;
+  return {engine_shape[0], engine_shape[3], engine_shape[1], engine_shape[2]};
+}
+
+}  // namespace
+
+void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
+                     const std::map<std::string, std::string>& extra_metadata) {
+  Context host;
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  ParameterStore& store = model.store();
+  for (const Parameter& p : store.parameters()) {
+    Tensor t = to_host(ctx, p.value);
+    tensors.emplace_back(p.name, p.shape.ndim() == 4 ? ohwi_to_oihw(host, t) : t);
+  }
+  for (const Buffer& b : store.buffers()) tensors.emplace_back(b.name, to_host(ctx, b.value));
+  std::map<std::string, std::string> metadata = extra_metadata;
+  metadata["format"] = kCheckpointFormat;
+  metadata["model"] = model.config().stem;
+  metadata["model_yaml"] = model.config().text;
+  metadata["nc"] = std::to_string(model.config().nc);
+  write_safetensors(path, tensors, metadata);
+}
+
+CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::string& path, bool strict) {
+  const SafetensorsFile file = read_safetensors(path);
+  Context host;
+  CheckpointLoad result;
+  result.metadata = file.metadata;
+  auto load_one = [&](const std::string& name, const Shape& engine_shape, Tensor& dst) {
+    const Shape expected = pytorch_shape(engine_shape);
+    auto it = file.entries.find(name);
+    if (it == file.entries.end() || it->second.shape != expected) {
+      YOLO_CHECK(!strict, "{}: tensor {} {}; the model expects {}", path, name,
+                 it == file.entries.end() ? std::string("is missing") : "has shape " + it->second.shape.str(),
+                 expected.str());
+      ++result.skipped;
+      return;
+    }
+    Tensor t = file.tensor(host, name, DType::f32);
+    if (engine_shape.ndim() == 4) t = oihw_to_ohwi(host, t);
+    copy(ctx, t, dst);
+    ++result.loaded;
+  };
+  for (Parameter& p : model.store().parameters()) load_one(p.name, p.shape, p.value);
+  for (Buffer& b : model.store().buffers()) load_one(b.name, b.shape, b.value);
+  return result;
+}
+
+}  // namespace yolo

@@ -1,0 +1,32 @@
+#pragma once
+// defines: save_checkpoint, load_checkpoint: a model's parameters and
+// buffers as a safetensors file under ultralytics' state_dict names and in
+// PyTorch's layouts (conv weights (O, C/groups, KH, KW)), so that the same
+// file opens in PyTorch; plus string metadata (format version, the model
+// YAML, nc, and whatever the trainer adds).
+#include <map>
+#include <string>
+
+#include "engine/graph/model.h"
+
+namespace yolo {
+
+constexpr const char* kCheckpointFormat = "yolo-engine.checkpoint.v1";
+
+// Writes atomically (temporary file, then rename).
+void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
+                     const std::map<std::string, std::string>& extra_metadata = {});
+
+struct CheckpointLoad {
+  std::map<std::string, std::string> metadata;
+  int loaded = 0;   // tensors copied into the model
+  int skipped = 0;  // (not strict) model tensors missing or of another shape in the file
+};
+
+// Copies the file's tensors into the model. strict: every parameter and
+// buffer must be present with its shape, or a clear error names the tensor.
+// Not strict (fine-tuning on other classes): those are skipped and counted.
+// Keys the engine does not use (BatchNorm's num_batches_tracked) are ignored.
+CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::string& path, bool strict = true);
+
+}  // namespace yolo

@@ -1,0 +1,144 @@
+// The model graph on the CPU: YAML parsing and its errors, ultralytics'
+// scaling rules, parameter counts, and a training step's shapes.
+#include <gtest/gtest.h>
+
+#include "engine/graph/model.h"
+#include "engine/graph/modules/detect.h"
+#include "engine/ops/elementwise.h"
+#include "tests/support/test_support.h"
+
+namespace yolo {
+namespace {
+
+const std::vector<std::string> kModelDirs = {YOLO_TESTS_DIR "/../models", YOLO_TESTS_DIR "/../models/detect"};
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "";
+}
+
+TEST(ModelConfig, ScaleLetterPicksTheScaleOfTheSharedFile) {
+  const ModelConfig n = load_model_config("yolov8n.yaml", kModelDirs);
+  EXPECT_EQ(n.scale.letter, 'n');
+  EXPECT_DOUBLE_EQ(n.scale.depth, 0.33);
+  EXPECT_DOUBLE_EQ(n.scale.width, 0.25);
+  EXPECT_EQ(n.stem, "yolov8n");
+  EXPECT_EQ(n.rows.size(), 23u);
+  EXPECT_EQ(n.rows[11].from, (std::vector<int>{10, 6}));
+  const ModelConfig s = load_model_config("yolov8s.yaml", kModelDirs, 3);
+  EXPECT_EQ(s.scale.letter, 's');
+  EXPECT_EQ(s.nc, 3);
+  EXPECT_EQ(s.rows.back().args[0].integer, 3) << "'nc' in the Detect row resolves to the override";
+}
+
+TEST(ModelConfig, ErrorsNameTheFileAndTheRow) {
+  const std::string base = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n";
+  EXPECT_NE(error_of([&] {
+              parse_model_config(base + "  - [[-1, 5], 1, Concat, [1]]\n", "bad.yaml", 0);
+            }).find("bad.yaml, head row 0 (layer 1): from index 5 does not name an earlier layer"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              parse_model_config(base + "  - [-1, 1, Conv]\n", "bad.yaml", 0);
+            }).find("expected [from, repeats, module, args]"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              parse_model_config("nc: 0\nbackbone: []\nhead: []\n", "bad.yaml", 0);
+            }).find("nc must be positive"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse_model_config("nc: [1\n", "bad.yaml", 0); }).find("not valid YAML"), std::string::npos);
+  Context ctx;
+  EXPECT_NE(error_of([&] {
+              Model(ctx, parse_model_config(base + "  - [-1, 1, Frobnicate, [1]]\n", "bad.yaml", 0));
+            }).find("layer 1 (Frobnicate): unknown module 'Frobnicate'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { load_model_config("no-such-model.yaml", kModelDirs); }).find("not found"),
+            std::string::npos);
+}
+
+TEST(Model, Yolov8nHasUltralyticsParameterCounts) {
+  Context ctx;
+  Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs));
+  const ModelSummary s = model.summary(ctx);
+  // ultralytics' printed summary of yolov8n.yaml (80 classes).
+  EXPECT_EQ(s.parameters, 3157200);
+  EXPECT_EQ(s.gradients, 3157184);
+  EXPECT_EQ(s.layers, 225);
+  EXPECT_NEAR(s.gflops, 8.9, 0.05) << s.str();
+  EXPECT_EQ(model.strides(), (std::vector<float>{8, 16, 32}));
+}
+
+TEST(Model, TrainingStepShapesAndGradients) {
+  Context ctx;
+  Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 3));
+  Tensor image = test::random_uniform(ctx, {2, 64, 96, 3}, 41, 0.0f, 1.0f);
+  model.train(true);
+  const Tensors out = model.forward(ctx, image);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].shape(), Shape({2, 8, 12, 67}));
+  EXPECT_EQ(out[1].shape(), Shape({2, 4, 6, 67}));
+  EXPECT_EQ(out[2].shape(), Shape({2, 2, 3, 67}));
+  Tensors grads;
+  for (const Tensor& o : out) {
+    Tensor g = ctx.empty(o.shape(), DType::f32);
+    fill(ctx, g, 1e-3);
+    grads.push_back(g);
+  }
+  model.zero_grad(ctx);
+  int reported = 0;
+  model.backward(ctx, grads, [&](const std::vector<Parameter*>& ps) { reported += static_cast<int>(ps.size()); });
+  EXPECT_EQ(reported, static_cast<int>(model.store().parameters().size()));
+  // Every trainable parameter got a gradient; the DFL projection none.
+  for (const Parameter& p : model.store().parameters()) {
+    const std::vector<float> g = test::host_floats(ctx, p.grad);
+    double norm = 0.0;
+    for (float v : g) norm += static_cast<double>(v) * v;
+    if (p.trainable()) {
+      EXPECT_GT(norm, 0.0) << p.name;
+    } else {
+      EXPECT_EQ(norm, 0.0) << p.name;
+    }
+  }
+}
+
+TEST(ParameterStore, BucketsAreContiguousSlicesInReverseOrder) {
+  Context ctx;
+  ParameterStore store;
+  store.add_parameter("a", {1000}, ParameterRole::weight);  // 4000 bytes
+  store.add_parameter("b", {10}, ParameterRole::bias);
+  store.add_parameter("c", {16}, ParameterRole::fixed);
+  store.add_parameter("d", {500}, ParameterRole::weight);
+  store.add_parameter("e", {300}, ParameterRole::weight);
+  store.allocate(ctx);
+  // Reverse registration order: e, d, c, b, a at ascending offsets.
+  EXPECT_EQ(store.find_parameter("e")->offset, 0);
+  EXPECT_EQ(store.find_parameter("d")->offset, 300);
+  EXPECT_EQ(store.find_parameter("a")->offset, 300 + 500 + 16 + 10);
+  store.assign_buckets(/*bucket_bytes=*/3000, /*first_bucket_bytes=*/1000);
+  const auto& b = store.buckets();
+  // Like PyTorch DDP: a bucket takes parameters until its size reaches the
+  // limit, the one that crosses it included.
+  ASSERT_EQ(b.size(), 2u);
+  // First bucket: e (1200 bytes) reaches 1000 at once.
+  EXPECT_EQ(b[0].offset, 0);
+  EXPECT_EQ(b[0].numel, 300);
+  EXPECT_EQ(b[0].parameters.size(), 1u);
+  // Second: d (2000 bytes), b (2040 < 3000), a (6040): the fixed c lies
+  // inside the slice but is not one of its parameters.
+  EXPECT_EQ(b[1].offset, 300);
+  EXPECT_EQ(b[1].numel, 500 + 16 + 10 + 1000);
+  EXPECT_EQ(b[1].parameters.size(), 3u);
+  store.assign_buckets(/*bucket_bytes=*/2000, /*first_bucket_bytes=*/1000);
+  ASSERT_EQ(store.buckets().size(), 3u) << "d alone fills a 2000-byte bucket";
+  EXPECT_EQ(store.buckets()[2].offset, 300 + 500 + 16) << "the fixed c between buckets belongs to none";
+  EXPECT_EQ(store.find_parameter("c")->bucket, -1);
+  EXPECT_EQ(store.parameter_count(), 1826);
+  EXPECT_EQ(store.trainable_count(), 1810);
+}
+
+}  // namespace
+}  // namespace yolo
