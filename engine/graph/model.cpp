@@ -338,13 +338,10 @@ ModelSummary Model::summary(const Context& ctx) {
   s.name = config_.stem;
   s.parameters = store_.parameter_count();
   s.gradients = store_.trainable_count();
-  // torch's model.modules(): DetectionModel, its Sequential, every module,
-  // and the SiLU all Conv blocks share, counted once.
-  s.layers = 3;
-  for (const auto& r : rows_) {
-    if (r->modules.size() > 1) s.layers += 1;  // the Sequential
-    for (const auto& m : r->modules) s.layers += m->torch_module_count();
-  }
+  // ultralytics 8.4's count: leaf modules, the SiLU all Conv blocks share counted once.
+  s.layers = 1;
+  for (const auto& r : rows_)
+    for (const auto& m : r->modules) s.layers += m->torch_layer_count();
   // ultralytics: thop at a (stride x stride) image, x2 (MACs to FLOPs), scaled to 640.
   const bool was_training = training_;
   train(false);

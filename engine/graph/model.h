@@ -16,7 +16,7 @@ namespace yolo {
 class Detect;
 
 struct ModelSummary {
-  int layers = 0;               // torch modules, as ultralytics counts them
+  int layers = 0;               // leaf torch modules, as ultralytics 8.4 counts them
   std::int64_t parameters = 0;  // every element
   std::int64_t gradients = 0;   // trainable elements
   double gflops = 0.0;          // at 640 x 640, as ultralytics (thop) counts them

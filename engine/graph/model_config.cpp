@@ -195,7 +195,9 @@ ModelConfig load_model_config(const std::string& name, const std::vector<std::st
   std::vector<fs::path> dirs = {fs::current_path()};
   for (const std::string& d : search_dirs) dirs.emplace_back(d);
   std::vector<std::string> tried;
-  for (const std::string& file : {given.filename().string(), unscaled_name(given.filename().string())}) {
+  std::vector<std::string> files = {given.filename().string()};
+  if (unscaled_name(files[0]) != files[0]) files.push_back(unscaled_name(files[0]));
+  for (const std::string& file : files) {
     for (const fs::path& dir : dirs) {
       const fs::path candidate = dir / file;
       if (fs::is_regular_file(candidate)) {

@@ -18,9 +18,10 @@ void Module::collect_parameters(std::vector<Parameter*>& out) const {
   for (const Module* c : children_) c->collect_parameters(out);
 }
 
-int Module::torch_module_count() const {
-  int n = 1;
-  for (const Module* c : children_) n += c->torch_module_count();
+int Module::torch_layer_count() const {
+  if (children_.empty()) return 1;
+  int n = 0;
+  for (const Module* c : children_) n += c->torch_layer_count();
   return n;
 }
 

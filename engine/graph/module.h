@@ -45,9 +45,10 @@ class Module {
   virtual double last_flops() const;
   // This module's and its children's parameters, in registration order.
   void collect_parameters(std::vector<Parameter*>& out) const;
-  // How many torch.nn.Module objects the PyTorch version holds (the
-  // summary's "layers", ultralytics counts model.modules()).
-  virtual int torch_module_count() const;
+  // How many leaf torch.nn.Modules (no children) the PyTorch version holds:
+  // the summary's "layers" as ultralytics 8.4 counts them. A module without
+  // children is one leaf; a composite, its children's leaves.
+  virtual int torch_layer_count() const;
 
  protected:
   void adopt(Module& child) { children_.push_back(&child); }

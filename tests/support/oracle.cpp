@@ -10,7 +10,8 @@
 
 namespace yolo::test {
 
-Oracle::Oracle(std::string script) : script_(std::string(YOLO_TESTS_DIR) + "/oracle/" + std::move(script)) {
+Oracle::Oracle(std::string script, std::string python)
+    : script_(std::string(YOLO_TESTS_DIR) + "/oracle/" + std::move(script)), python_(std::move(python)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "yolo-oracle-XXXXXX").string();
   YOLO_CHECK(mkdtemp(pattern.data()) != nullptr, "cannot create a scratch directory for the oracle");
   dir_ = pattern;
@@ -26,7 +27,7 @@ void Oracle::put(const std::string& name, const Tensor& t) const { write_npy(dir
 void Oracle::run(const std::string& op, const nlohmann::json& params) const {
   std::ofstream(dir_ + "/params.json") << params.dump();
   const std::string log = dir_ + "/stderr.txt";
-  const std::string command = fmt::format("{} {} {} {} 2> {}", YOLO_ORACLE_PYTHON, script_, op, dir_, log);
+  const std::string command = fmt::format("{} {} {} {} 2> {}", python_, script_, op, dir_, log);
   const int status = std::system(command.c_str());
   if (status != 0) {
     std::ifstream in(log);

@@ -14,9 +14,13 @@
 
 namespace yolo::test {
 
+// The project's venv (tools/setup-deps.sh): ultralytics on Debian's torch.
+inline constexpr const char* kVenvPython = YOLO_VENV_PYTHON;
+
 class Oracle {
  public:
-  explicit Oracle(std::string script);
+  // python: Debian's (torch) by default; kVenvPython for ultralytics.
+  explicit Oracle(std::string script, std::string python = YOLO_ORACLE_PYTHON);
   ~Oracle();
   Oracle(const Oracle&) = delete;
   Oracle& operator=(const Oracle&) = delete;
@@ -29,6 +33,7 @@ class Oracle {
 
  private:
   std::string script_;
+  std::string python_;
   std::string dir_;
 };
 

@@ -64,10 +64,10 @@ TEST(Model, Yolov8nHasUltralyticsParameterCounts) {
   Context ctx;
   Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs));
   const ModelSummary s = model.summary(ctx);
-  // ultralytics' printed summary of yolov8n.yaml (80 classes).
+  // ultralytics 8.4.190's printed summary of yolov8n.yaml (80 classes).
   EXPECT_EQ(s.parameters, 3157200);
   EXPECT_EQ(s.gradients, 3157184);
-  EXPECT_EQ(s.layers, 225);
+  EXPECT_EQ(s.layers, 129);
   EXPECT_NEAR(s.gflops, 8.9, 0.05) << s.str();
   EXPECT_EQ(model.strides(), (std::vector<float>{8, 16, 32}));
 }

@@ -17,7 +17,6 @@ class C2f : public Module {
   std::string_view type() const override { return "C2f"; }
   Tensors forward(const Context& ctx, const Tensors& inputs) override;
   Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
-  int torch_module_count() const override { return Module::torch_module_count() + 1; }  // + ModuleList m
 
  private:
   std::int64_t c_;

@@ -20,8 +20,8 @@ class ConvBlock : public Module {
   Tensors forward(const Context& ctx, const Tensors& inputs) override;
   Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
   double last_flops() const override;
-  // Conv, conv, bn (the shared SiLU is counted once per model).
-  int torch_module_count() const override { return 3; }
+  // conv and bn (the SiLU all Conv blocks share is counted once per model).
+  int torch_layer_count() const override { return 2; }
   void set_needs_input_grad(bool needed) override;
 
   Tensor run(const Context& ctx, const Tensor& x);  // forward on one tensor

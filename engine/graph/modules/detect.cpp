@@ -42,11 +42,6 @@ Detect::Detect(ParameterStore& store, const std::string& prefix, int nc, const s
   own(*dfl_);
 }
 
-int Detect::torch_module_count() const {
-  // Detect, cv2 and cv3 (ModuleLists), a Sequential per branch, DFL and its conv.
-  return Module::torch_module_count() + 2 + 2 * levels() + 2;
-}
-
 void Detect::initialise(const Context& ctx) {
   YOLO_CHECK(strides_.size() == branches_.size(), "Detect: strides are not set");
   for (std::size_t i = 0; i < branches_.size(); ++i) {
@@ -72,11 +67,13 @@ Tensors Detect::forward(const Context& ctx, const Tensors& inputs) {
     concat_channels(ctx, {box, cls}, level);
     levels.push_back(level);
   }
+  dfl_flops_ = 0.0;
   if (training_) return levels;
   YOLO_CHECK(strides_.size() == levels.size(), "Detect: strides are not set");
   std::int64_t anchors = 0;
   for (const Tensor& l : levels) anchors += l.dim(1) * l.dim(2);
   Tensor out = ctx.empty({levels[0].dim(0), anchors, 4 + nc_}, levels[0].dtype());
+  dfl_flops_ = static_cast<double>(levels[0].dim(0) * anchors * 4 * reg_max_);
   std::int64_t offset = 0;
   for (std::size_t i = 0; i < levels.size(); ++i) {
     detect_decode(ctx, levels[i], strides_[i], reg_max_, offset, out);

@@ -22,7 +22,9 @@ class Detect : public Module {
   std::string_view type() const override { return "Detect"; }
   Tensors forward(const Context& ctx, const Tensors& inputs) override;
   Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
-  int torch_module_count() const override;
+  int torch_layer_count() const override { return Module::torch_layer_count() + 1; }  // + the DFL's conv
+  // The branches, and in eval mode the DFL's 1x1 conv (reg_max -> 1 per side), which thop counts.
+  double last_flops() const override { return Module::last_flops() + dfl_flops_; }
 
   int nc() const { return nc_; }
   int reg_max() const { return reg_max_; }
@@ -43,6 +45,7 @@ class Detect : public Module {
   std::vector<Branch> branches_;
   Parameter* dfl_;  // fixed (1, 1, 1, reg_max): 0, 1, ..., reg_max - 1
   std::vector<float> strides_;
+  double dfl_flops_ = 0.0;
 };
 
 }  // namespace yolo

@@ -13,7 +13,7 @@ class Sppf : public Module {
   std::string_view type() const override { return "SPPF"; }
   Tensors forward(const Context& ctx, const Tensors& inputs) override;
   Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
-  int torch_module_count() const override { return Module::torch_module_count() + 1; }  // + MaxPool2d
+  int torch_layer_count() const override { return Module::torch_layer_count() + 1; }  // + MaxPool2d
 
  private:
   std::int64_t c_;

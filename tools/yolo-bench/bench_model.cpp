@@ -1,0 +1,63 @@
+// Whole models: forward (eval) and a training step's forward + backward,
+// per image, at batch 16; and the allocator's peak tensor memory during the
+// training step (the "peak_MiB" counter), to set against PyTorch's
+// (tools/bench/model_vs_torch.sh).
+#include <benchmark/benchmark.h>
+#include <fmt/core.h>
+
+#include "engine/graph/model.h"
+#include "engine/ops/elementwise.h"
+#include "tools/yolo-bench/bench_registry.h"
+
+namespace yolo::bench {
+
+void register_model_benchmarks(const BenchContexts& contexts) {
+  struct Case {
+    const char* model;
+    std::int64_t size, batch;
+  };
+  const Case cases[] = {{"yolov8n", 320, 16}, {"yolov8n", 640, 16}};
+  for (const auto& owned : contexts.contexts) {
+    const Context* ctx = owned.get();
+    for (const Case& c : cases) {
+      for (const bool train : {false, true}) {
+        benchmark::RegisterBenchmark(
+            fmt::format("model_{}/{}/{}px/b{}/{}", train ? "train_step" : "forward", c.model, c.size, c.batch,
+                        ctx->device().str())
+                .c_str(),
+            [ctx, c, train](benchmark::State& state) {
+              Model model(*ctx, load_model_config(std::string(c.model) + ".yaml", {YOLO_MODELS_DIR}));
+              model.train(train);
+              Tensor image = ctx->empty({c.batch, c.size, c.size, 3}, DType::f32);
+              fill_uniform(*ctx, image, 0.0f, 1.0f);
+              Tensors grads;
+              if (train) {
+                for (const Tensor& o : model.forward(*ctx, image)) {  // warm-up, and the output shapes
+                  Tensor g = ctx->empty(o.shape(), DType::f32);
+                  fill(*ctx, g, 1e-3);
+                  grads.push_back(g);
+                }
+                model.backward(*ctx, grads);
+              }
+              ctx->synchronize();
+              ctx->allocator().reset_peak();
+              const std::int64_t before = ctx->allocator().stats().live_bytes;
+              for (auto _ : state) {
+                const Tensors out = model.forward(*ctx, image);
+                if (train) model.backward(*ctx, grads);
+                ctx->synchronize();
+              }
+              state.counters["images/s"] =
+                  benchmark::Counter(static_cast<double>(state.iterations() * c.batch), benchmark::Counter::kIsRate);
+              state.counters["peak_MiB"] =
+                  static_cast<double>(ctx->allocator().stats().peak_bytes - before) / (1 << 20);
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond)
+            ->MinTime(1.0);
+      }
+    }
+  }
+}
+
+}  // namespace yolo::bench
