@@ -1,8 +1,18 @@
 #include "engine/core/caching_allocator.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "engine/core/error.h"
 
 namespace yolo {
+
+void* HostMemory::allocate(std::size_t bytes) {
+  constexpr std::size_t kAlign = 64;
+  return std::aligned_alloc(kAlign, (std::max<std::size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign);
+}
+
+void HostMemory::free(void* ptr) { std::free(ptr); }
 
 CachingAllocator::CachingAllocator(std::unique_ptr<RawMemory> raw, Device device)
     : raw_(std::move(raw)), device_(device) {}

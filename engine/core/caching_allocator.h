@@ -20,6 +20,15 @@ class RawMemory {
   virtual void free(void* ptr) = 0;
 };
 
+// Host memory, 64-byte aligned (std::aligned_alloc): what a cpu Context's
+// CachingAllocator sits on. Large blocks come from mmap, so without the
+// cache every big activation would cost fresh page faults on each step.
+class HostMemory final : public RawMemory {
+ public:
+  void* allocate(std::size_t bytes) override;
+  void free(void* ptr) override;
+};
+
 // Blocks are reused on the stream they were allocated for (one allocator per
 // Context, whose kernels all run on its compute stream), so a block freed by
 // the host can be handed out again at once: stream order keeps the old and

@@ -17,7 +17,9 @@ Context::Context(Device device, ContextOptions options) : device_(device), seed_
   require_device(device);
   if (device.is_cpu()) {
     num_threads_ = options.num_threads > 0 ? options.num_threads : omp_get_max_threads();
-    allocator_ = std::make_shared<CpuAllocator>();
+    // Cached like device memory: a training step repeats its shapes, and
+    // fresh large host blocks cost page faults on every touch.
+    allocator_ = std::make_shared<CachingAllocator>(std::make_unique<HostMemory>(), Device::cpu());
     host_allocator_ = allocator_;
     cpu_ = std::make_unique<CpuResources>();
     return;
