@@ -1,13 +1,18 @@
 #include "engine/graph/model.h"
 
+#include <algorithm>
+#include <bit>
 #include <cfenv>
 #include <cmath>
 #include <map>
 
 #include "engine/graph/modules/bottleneck.h"
 #include "engine/graph/modules/c2f.h"
+#include "engine/graph/modules/cb_fuse.h"
 #include "engine/graph/modules/concat.h"
 #include "engine/graph/modules/detect.h"
+#include "engine/graph/modules/downsample.h"
+#include "engine/graph/modules/elan.h"
 #include "engine/graph/modules/sppf.h"
 #include "engine/ops/elementwise.h"
 
@@ -20,7 +25,9 @@ struct Model::Row {
   std::int64_t out_channels = 0;
   double stride = 1.0;  // input pixels per output cell
   std::int64_t params = 0;
-  std::string arguments;  // as the summary prints them
+  std::string arguments;                      // as the summary prints them
+  std::vector<std::int64_t> output_channels;  // a multi-output row's widths (CBLinear)
+  int output_count = 1;                       // tensors the row produced in the last forward
   Tensors output;
 };
 
@@ -109,9 +116,9 @@ void Model::build(const Context& ctx) {
     const int f0 = spec.from[0];
     const std::int64_t c1 = in_channels(f0);
     double stride = in_stride(f0);
+    // ultralytics 8.4 scales every base module's output width (no nc exception).
     auto scaled = [&](std::int64_t c2) {
-      return c2 == config_.nc ? c2
-                              : make_divisible(static_cast<double>(std::min(c2, scale.max_channels)) * scale.width);
+      return make_divisible(static_cast<double>(std::min(c2, scale.max_channels)) * scale.width);
     };
     auto single_input = [&] {
       YOLO_CHECK(spec.from.size() == 1, "{}: {} takes one input, 'from' lists {}", where, m, spec.from.size());
@@ -169,8 +176,95 @@ void Model::build(const Context& ctx) {
       c2 = scaled(args.integer(0, 0));
       const int k = static_cast<int>(args.integer(1, 5));
       YOLO_CHECK(n == 1, "{}: SPPF cannot repeat", where);
-      row->modules.push_back(std::make_unique<Sppf>(store_, prefix, c1, c2, k));
+      row->modules.push_back(std::make_unique<Sppf>(store_, prefix, c1, c2, c1 / 2, k, false));
       row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(k)});
+    } else if (m == "SPPELAN") {
+      single_input();
+      args.require_at_least(2);
+      args.require_at_most(3);
+      c2 = scaled(args.integer(0, 0));
+      const std::int64_t c3 = args.integer(1, 0);
+      const int k = static_cast<int>(args.integer(2, 5));
+      YOLO_CHECK(n == 1 && c3 > 0, "{}: SPPELAN needs [c2, c3] and cannot repeat", where);
+      row->modules.push_back(std::make_unique<Sppf>(store_, prefix, c1, c2, c3, k, true));
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(c3)});
+    } else if (m == "RepNCSPELAN4" || m == "ELAN1") {
+      single_input();
+      const bool rep = m == "RepNCSPELAN4";
+      args.require_at_least(3);
+      args.require_at_most(rep ? 4 : 3);
+      c2 = scaled(args.integer(0, 0));
+      const std::int64_t c3 = args.integer(1, 0), c4 = args.integer(2, 0);
+      const int repeats = rep ? static_cast<int>(args.integer(3, 1)) : -1;
+      YOLO_CHECK(c3 > 0 && c3 % 2 == 0 && c4 > 0, "{}: {} needs an even c3 and a positive c4, got {} and {}", where, m,
+                 c3, c4);
+      make_repeated([&](const std::string& name, int j) {
+        return std::make_unique<Elan>(store_, name, j == 0 ? c1 : c2, c2, c3, c4, repeats);
+      });
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(c3), std::to_string(c4)});
+    } else if (m == "AConv" || m == "ADown") {
+      single_input();
+      args.require_at_least(1);
+      args.require_at_most(1);
+      c2 = scaled(args.integer(0, 0));
+      make_repeated([&](const std::string& name, int j) -> std::unique_ptr<Module> {
+        if (m == "AConv") return std::make_unique<AConv>(store_, name, j == 0 ? c1 : c2, c2);
+        return std::make_unique<ADown>(store_, name, j == 0 ? c1 : c2, c2);
+      });
+      for (int j = 0; j < n; ++j) stride *= 2;
+      row->arguments = join_args({std::to_string(c1), std::to_string(c2)});
+    } else if (m == "nn.Identity" || m == "Silence") {
+      single_input();
+      make_repeated(
+          [&](const std::string&, int) { return std::make_unique<Identity>(m == "Silence" ? "Silence" : "Identity"); });
+      row->arguments = "[]";
+    } else if (m == "CBLinear") {
+      single_input();
+      YOLO_CHECK(!spec.args.empty() && spec.args[0].kind == Arg::Kind::list && !spec.args[0].list.empty(),
+                 "{}: CBLinear needs a list of output widths", where);
+      std::vector<std::int64_t> c2s;
+      std::vector<std::string> shown;
+      for (const Arg& a : spec.args[0].list) {
+        YOLO_CHECK(a.kind == Arg::Kind::integer && a.integer > 0, "{}: CBLinear widths must be positive integers",
+                   where);
+        c2s.push_back(a.integer);
+        shown.push_back(std::to_string(a.integer));
+      }
+      YOLO_CHECK(n == 1, "{}: CBLinear cannot repeat", where);
+      row->output_channels = c2s;
+      auto cb = std::make_unique<CbLinear>(store_, prefix, c1, c2s, static_cast<int>(args.integer(1, 1)),
+                                           static_cast<int>(args.integer(2, 1)));
+      for (int j = 1; j < static_cast<int>(args.integer(2, 1)); ++j) stride *= 2;
+      row->modules.push_back(std::move(cb));
+      row->arguments = join_args({std::to_string(c1), join_args(shown)});
+      c2 = 0;
+    } else if (m == "CBFuse") {
+      YOLO_CHECK(!spec.args.empty() && spec.args[0].kind == Arg::Kind::list &&
+                     spec.args[0].list.size() + 1 == spec.from.size(),
+                 "{}: CBFuse needs one index per source row ({} rows before the target)", where, spec.from.size() - 1);
+      std::vector<int> idx, counts;
+      std::vector<std::string> shown;
+      const int target = spec.from.back();
+      for (std::size_t i = 0; i + 1 < spec.from.size(); ++i) {
+        const int f = spec.from[i];
+        YOLO_CHECK(f >= 0 && !rows_[static_cast<std::size_t>(f)]->output_channels.empty(),
+                   "{}: source layer {} is not a CBLinear", where, f);
+        const auto& widths = rows_[static_cast<std::size_t>(f)]->output_channels;
+        const Arg& a = spec.args[0].list[i];
+        YOLO_CHECK(
+            a.kind == Arg::Kind::integer && a.integer >= 0 && a.integer < static_cast<std::int64_t>(widths.size()),
+            "{}: index {} does not name an output of layer {}", where, a.str(), f);
+        YOLO_CHECK(widths[static_cast<std::size_t>(a.integer)] == in_channels(target),
+                   "{}: output {} of layer {} has {} channels, the target {}", where, a.integer, f,
+                   widths[static_cast<std::size_t>(a.integer)], in_channels(target));
+        idx.push_back(static_cast<int>(a.integer));
+        counts.push_back(static_cast<int>(widths.size()));
+        shown.push_back(std::to_string(a.integer));
+      }
+      c2 = in_channels(target);
+      stride = in_stride(target);
+      row->modules.push_back(std::make_unique<CbFuse>(idx, counts));
+      row->arguments = join_args({join_args(shown)});
     } else if (m == "nn.Upsample") {
       single_input();
       const int factor = static_cast<int>(args.number(1, 0));
@@ -211,7 +305,7 @@ void Model::build(const Context& ctx) {
       YOLO_FAIL("{}: unknown module '{}'", where, m);
     }
     if (row->modules.empty()) YOLO_FAIL("{}: repeats {} built nothing", where, n);
-    if (spec.from.size() > 1 && m != "Concat" && m != "Detect") {
+    if (spec.from.size() > 1 && m != "Concat" && m != "Detect" && m != "CBFuse") {
       YOLO_FAIL("{}: {} takes one input, 'from' lists {}", where, m, spec.from.size());
     }
     row->out_channels = c2;
@@ -279,18 +373,20 @@ Tensors Model::forward(const Context& ctx, const Tensor& image) {
              max_stride);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     Row& r = *rows_[i];
+    // Every output of every source row, in order (a CBLinear row has several).
     Tensors inputs;
     for (int f : r.spec.from) {
       if (f < 0) {
         inputs.push_back(image);
       } else {
         const Tensors& o = rows_[static_cast<std::size_t>(f)]->output;
-        YOLO_CHECK(o.size() == 1, "layer {} reads layer {}, which has {} outputs", i, f, o.size());
-        inputs.push_back(o[0]);
+        YOLO_CHECK(!o.empty(), "layer {} reads layer {}, whose output is gone", i, f);
+        inputs.insert(inputs.end(), o.begin(), o.end());
       }
     }
     for (auto& m : r.modules) inputs = m->forward(ctx, inputs);
     r.output = std::move(inputs);
+    r.output_count = static_cast<int>(r.output.size());
     // Outputs nobody reads any more go back to the allocator now.
     for (int f : r.spec.from)
       if (f >= 0 && last_use_[static_cast<std::size_t>(f)] == static_cast<int>(i))
@@ -303,26 +399,34 @@ Tensors Model::forward(const Context& ctx, const Tensor& image) {
 
 void Model::backward(const Context& ctx, const Tensors& grad_outputs, const GradReadyHook& on_grads_ready) {
   YOLO_CHECK(training_, "model {}: backward in eval mode", config_.stem);
+  // grads[k][t]: the gradient of row k's output t (undefined: none reached it).
   std::vector<Tensors> grads(rows_.size());
   grads.back() = grad_outputs;
   for (std::size_t k = rows_.size(); k-- > 0;) {
     Row& r = *rows_[k];
-    if (grads[k].empty()) continue;  // nothing downstream of this row reached the loss
+    const bool reached = std::any_of(grads[k].begin(), grads[k].end(), [](const Tensor& g) { return g.defined(); });
+    if (!reached) continue;  // nothing downstream of this row reached the loss
     Tensors d = grads[k];
+    d.resize(static_cast<std::size_t>(r.output_count));
     for (auto it = r.modules.rbegin(); it != r.modules.rend(); ++it) d = (*it)->backward(ctx, d);
     grads[k].clear();
-    YOLO_CHECK(d.size() == r.spec.from.size(), "layer {}: {} input gradients for {} inputs", k, d.size(),
-               r.spec.from.size());
-    for (std::size_t j = 0; j < d.size(); ++j) {
-      const int f = r.spec.from[j];
-      if (f < 0 || !d[j].defined()) continue;
-      Tensors& g = grads[static_cast<std::size_t>(f)];
-      if (g.empty()) {
-        g.push_back(d[j]);
-      } else {
-        add(ctx, g[0], d[j], g[0]);  // an output read by several rows: gradients add up
+    std::size_t pos = 0;
+    for (const int f : r.spec.from) {
+      const int count = f < 0 ? 1 : rows_[static_cast<std::size_t>(f)]->output_count;
+      for (int t = 0; t < count; ++t, ++pos) {
+        YOLO_CHECK(pos < d.size(), "layer {}: {} input gradients, more inputs than that", k, d.size());
+        if (f < 0 || !d[pos].defined()) continue;
+        Tensors& g = grads[static_cast<std::size_t>(f)];
+        g.resize(static_cast<std::size_t>(count));
+        if (!g[static_cast<std::size_t>(t)].defined()) {
+          g[static_cast<std::size_t>(t)] = d[pos];
+        } else {
+          add(ctx, g[static_cast<std::size_t>(t)], d[pos],
+              g[static_cast<std::size_t>(t)]);  // several readers: gradients add up
+        }
       }
     }
+    YOLO_CHECK(pos == d.size(), "layer {}: {} input gradients for {} inputs", k, d.size(), pos);
     if (on_grads_ready) {
       std::vector<Parameter*> ps;
       for (auto& m : r.modules) m->collect_parameters(ps);
@@ -339,9 +443,14 @@ ModelSummary Model::summary(const Context& ctx) {
   s.parameters = store_.parameter_count();
   s.gradients = store_.trainable_count();
   // ultralytics 8.4's count: leaf modules, the SiLU all Conv blocks share counted once.
-  s.layers = 1;
-  for (const auto& r : rows_)
-    for (const auto& m : r->modules) s.layers += m->torch_layer_count();
+  unsigned shared = 0;
+  for (const auto& r : rows_) {
+    for (const auto& m : r->modules) {
+      s.layers += m->torch_layer_count();
+      shared |= m->shared_leaves();
+    }
+  }
+  s.layers += std::popcount(shared);
   // ultralytics: thop at a (stride x stride) image, x2 (MACs to FLOPs), scaled to 640.
   const bool was_training = training_;
   train(false);

@@ -18,6 +18,22 @@ void Module::collect_parameters(std::vector<Parameter*>& out) const {
   for (const Module* c : children_) c->collect_parameters(out);
 }
 
+unsigned Module::shared_leaves() const {
+  unsigned bits = 0;
+  for (const Module* c : children_) bits |= c->shared_leaves();
+  return bits;
+}
+
+Tensors UnaryModule::forward(const Context& ctx, const Tensors& inputs) {
+  YOLO_CHECK(inputs.size() == 1, "{} takes one input, got {}", type(), inputs.size());
+  return {run(ctx, inputs[0])};
+}
+
+Tensors UnaryModule::backward(const Context& ctx, const Tensors& grad_outputs) {
+  YOLO_CHECK(grad_outputs.size() == 1, "{} backward takes one gradient, got {}", type(), grad_outputs.size());
+  return {run_backward(ctx, grad_outputs[0])};
+}
+
 int Module::torch_layer_count() const {
   if (children_.empty()) return 1;
   int n = 0;

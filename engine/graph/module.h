@@ -45,6 +45,8 @@ class Module {
   virtual double last_flops() const;
   // This module's and its children's parameters, in registration order.
   void collect_parameters(std::vector<Parameter*>& out) const;
+  // The SharedLeaf bits this module and its children use.
+  virtual unsigned shared_leaves() const;
   // How many leaf torch.nn.Modules (no children) the PyTorch version holds:
   // the summary's "layers" as ultralytics 8.4 counts them. A module without
   // children is one leaf; a composite, its children's leaves.
@@ -62,5 +64,19 @@ class Module {
   std::vector<Module*> children_;
   std::vector<Parameter*> parameters_;
 };
+
+// A module with one input and one output (most of them): composites call
+// run / run_backward on their children directly.
+class UnaryModule : public Module {
+ public:
+  virtual Tensor run(const Context& ctx, const Tensor& x) = 0;
+  virtual Tensor run_backward(const Context& ctx, const Tensor& dy) = 0;
+  Tensors forward(const Context& ctx, const Tensors& inputs) final;
+  Tensors backward(const Context& ctx, const Tensors& grad_outputs) final;
+};
+
+// Extra leaves a model's summary counts once however many modules share them:
+// ultralytics' Conv and RepConvN each hold one class-wide SiLU.
+enum SharedLeaf : unsigned { kConvSilu = 1u, kRepConvSilu = 2u };
 
 }  // namespace yolo

@@ -19,8 +19,8 @@ C2f::C2f(ParameterStore& store, const std::string& prefix, std::int64_t c1, std:
   }
 }
 
-Tensors C2f::forward(const Context& ctx, const Tensors& inputs) {
-  Tensor t = cv1_.run(ctx, inputs.at(0));
+Tensor C2f::run(const Context& ctx, const Tensor& x) {
+  Tensor t = cv1_.run(ctx, x);
   Shape half = t.shape();
   half[3] = c_;
   Tensors parts = {ctx.empty(half, t.dtype()), ctx.empty(half, t.dtype())};
@@ -30,11 +30,11 @@ Tensors C2f::forward(const Context& ctx, const Tensors& inputs) {
   all[3] = c_ * static_cast<std::int64_t>(parts.size());
   Tensor cat = ctx.empty(all, t.dtype());
   concat_channels(ctx, parts, cat);
-  return {cv2_.run(ctx, cat)};
+  return cv2_.run(ctx, cat);
 }
 
-Tensors C2f::backward(const Context& ctx, const Tensors& grad_outputs) {
-  Tensor dcat = cv2_.run_backward(ctx, grad_outputs.at(0));
+Tensor C2f::run_backward(const Context& ctx, const Tensor& dy) {
+  Tensor dcat = cv2_.run_backward(ctx, dy);
   Shape part = dcat.shape();
   part[3] = c_;
   Tensors dparts;
@@ -49,7 +49,7 @@ Tensors C2f::backward(const Context& ctx, const Tensors& grad_outputs) {
   both[3] = 2 * c_;
   Tensor dt = ctx.empty(both, dcat.dtype());
   concat_channels(ctx, {dparts[0], dparts[1]}, dt);
-  return {cv1_.run_backward(ctx, dt)};
+  return cv1_.run_backward(ctx, dt);
 }
 
 }  // namespace yolo

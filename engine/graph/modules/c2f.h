@@ -9,14 +9,14 @@
 
 namespace yolo {
 
-class C2f : public Module {
+class C2f : public UnaryModule {
  public:
   C2f(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, int n, bool shortcut,
       int groups, double e);
 
   std::string_view type() const override { return "C2f"; }
-  Tensors forward(const Context& ctx, const Tensors& inputs) override;
-  Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
+  Tensor run(const Context& ctx, const Tensor& x) override;
+  Tensor run_backward(const Context& ctx, const Tensor& dy) override;
 
  private:
   std::int64_t c_;

@@ -51,10 +51,4 @@ Tensor ConvBlock::run_backward(const Context& ctx, const Tensor& dy) {
   return conv_.backward(ctx, {dz})[0];
 }
 
-Tensors ConvBlock::forward(const Context& ctx, const Tensors& inputs) { return {run(ctx, inputs.at(0))}; }
-
-Tensors ConvBlock::backward(const Context& ctx, const Tensors& grad_outputs) {
-  return {run_backward(ctx, grad_outputs.at(0))};
-}
-
 }  // namespace yolo

@@ -9,7 +9,7 @@
 
 namespace yolo {
 
-class ConvBlock : public Module {
+class ConvBlock : public UnaryModule {
  public:
   // Declares `prefix`.conv.weight, .bn.weight, .bn.bias and the running
   // statistics. padding < 0 means autopad.
@@ -17,15 +17,15 @@ class ConvBlock : public Module {
             int stride = 1, int padding = -1, int groups = 1, int dilation = 1, Activation act = Activation::silu);
 
   std::string_view type() const override { return "Conv"; }
-  Tensors forward(const Context& ctx, const Tensors& inputs) override;
-  Tensors backward(const Context& ctx, const Tensors& grad_outputs) override;
   double last_flops() const override;
-  // conv and bn (the SiLU all Conv blocks share is counted once per model).
-  int torch_layer_count() const override { return 2; }
+  // conv and bn; with act=False also its own nn.Identity (the SiLU all
+  // Conv blocks share is counted once per model: shared_leaves).
+  int torch_layer_count() const override { return act_ == Activation::identity ? 3 : 2; }
+  unsigned shared_leaves() const override { return act_ == Activation::silu ? kConvSilu : 0u; }
   void set_needs_input_grad(bool needed) override;
 
-  Tensor run(const Context& ctx, const Tensor& x);  // forward on one tensor
-  Tensor run_backward(const Context& ctx, const Tensor& dy);
+  Tensor run(const Context& ctx, const Tensor& x) override;
+  Tensor run_backward(const Context& ctx, const Tensor& dy) override;
 
  private:
   Conv2dLayer conv_;

@@ -5,17 +5,19 @@
 
 namespace yolo {
 
-Sppf::Sppf(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, int k)
-    : c_(c1 / 2),
-      cv1_(store, prefix + ".cv1", c1, c1 / 2, 1, 1),
-      cv2_(store, prefix + ".cv2", 4 * (c1 / 2), c2, 1, 1),
+Sppf::Sppf(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, std::int64_t hidden,
+           int k, bool elan)
+    : elan_(elan),
+      c_(hidden),
+      cv1_(store, prefix + ".cv1", c1, hidden, 1, 1),
+      cv_out_(store, prefix + (elan ? ".cv5" : ".cv2"), 4 * hidden, c2, 1, 1),
       pool_{k, 1, k / 2} {
   adopt(cv1_);
-  adopt(cv2_);
+  adopt(cv_out_);
 }
 
-Tensors Sppf::forward(const Context& ctx, const Tensors& inputs) {
-  Tensors y = {cv1_.run(ctx, inputs.at(0))};
+Tensor Sppf::run(const Context& ctx, const Tensor& x) {
+  Tensors y = {cv1_.run(ctx, x)};
   argmax_.clear();
   for (int i = 0; i < 3; ++i) {
     Tensor p = ctx.empty(y.back().shape(), y.back().dtype());
@@ -28,12 +30,12 @@ Tensors Sppf::forward(const Context& ctx, const Tensors& inputs) {
   all[3] = 4 * c_;
   Tensor cat = ctx.empty(all, y[0].dtype());
   concat_channels(ctx, y, cat);
-  return {cv2_.run(ctx, cat)};
+  return cv_out_.run(ctx, cat);
 }
 
-Tensors Sppf::backward(const Context& ctx, const Tensors& grad_outputs) {
-  YOLO_CHECK(argmax_.size() == 3, "SPPF backward without a training forward");
-  Tensor dcat = cv2_.run_backward(ctx, grad_outputs.at(0));
+Tensor Sppf::run_backward(const Context& ctx, const Tensor& dy) {
+  YOLO_CHECK(argmax_.size() == 3, "{} backward without a training forward", type());
+  Tensor dcat = cv_out_.run_backward(ctx, dy);
   Shape part = dcat.shape();
   part[3] = c_;
   Tensors d;
@@ -46,7 +48,7 @@ Tensors Sppf::backward(const Context& ctx, const Tensors& grad_outputs) {
     add(ctx, d[static_cast<std::size_t>(i)], through, d[static_cast<std::size_t>(i)]);
   }
   argmax_.clear();
-  return {cv1_.run_backward(ctx, d[0])};
+  return cv1_.run_backward(ctx, d[0]);
 }
 
 }  // namespace yolo
