@@ -186,7 +186,9 @@ void Model::build(const Context& ctx) {
       const std::int64_t c3 = args.integer(1, 0);
       const int k = static_cast<int>(args.integer(2, 5));
       YOLO_CHECK(n == 1 && c3 > 0, "{}: SPPELAN needs [c2, c3] and cannot repeat", where);
-      row->modules.push_back(std::make_unique<Sppf>(store_, prefix, c1, c2, c3, k, true));
+      auto sppelan = std::make_unique<Sppf>(store_, prefix, c1, c2, c3, k, true);
+      sppelan->set_wrapped_pools(config_.yolov5_style);
+      row->modules.push_back(std::move(sppelan));
       row->arguments = join_args({std::to_string(c1), std::to_string(c2), std::to_string(c3)});
     } else if (m == "RepNCSPELAN4" || m == "ELAN1") {
       single_input();
@@ -284,7 +286,7 @@ void Model::build(const Context& ctx) {
       }
       make_repeated([&](const std::string&, int) { return std::make_unique<Concat>(); });
       row->arguments = "[1]";
-    } else if (m == "Detect") {
+    } else if (m == "Detect" || m == "DDetect" || m == "DualDDetect") {
       args.require_at_least(1);
       const int nc = static_cast<int>(args.integer(0, 0));
       YOLO_CHECK(nc > 0, "{}: nc must be positive", where);
@@ -294,7 +296,12 @@ void Model::build(const Context& ctx) {
         ch.push_back(in_channels(f));
         level_strides.push_back(static_cast<float>(in_stride(f)));
       }
-      auto head = std::make_unique<Detect>(store_, prefix, nc, ch);
+      const DetectStyle style = m == "Detect"    ? DetectStyle::ultralytics
+                                : m == "DDetect" ? DetectStyle::ddetect
+                                                 : DetectStyle::dual_ddetect;
+      auto head = std::make_unique<Detect>(store_, prefix, nc, ch, style);
+      // A dual head's two halves see the same levels: the strides of one half.
+      if (style == DetectStyle::dual_ddetect) level_strides.resize(level_strides.size() / 2);
       head->set_strides(level_strides);
       row->modules.push_back(std::move(head));
       std::vector<std::string> chs;
@@ -305,7 +312,7 @@ void Model::build(const Context& ctx) {
       YOLO_FAIL("{}: unknown module '{}'", where, m);
     }
     if (row->modules.empty()) YOLO_FAIL("{}: repeats {} built nothing", where, n);
-    if (spec.from.size() > 1 && m != "Concat" && m != "Detect" && m != "CBFuse") {
+    if (spec.from.size() > 1 && m != "Concat" && m.find("Detect") == std::string::npos && m != "CBFuse") {
       YOLO_FAIL("{}: {} takes one input, 'from' lists {}", where, m, spec.from.size());
     }
     row->out_channels = c2;
@@ -314,8 +321,8 @@ void Model::build(const Context& ctx) {
     strides.push_back(stride);
     rows_.push_back(std::move(row));
   }
-  YOLO_CHECK(!rows_.empty() && rows_.back()->spec.module == "Detect", "model config {}: the last layer must be Detect",
-             config_.path);
+  YOLO_CHECK(!rows_.empty() && rows_.back()->spec.module.find("Detect") != std::string::npos,
+             "model config {}: the last layer must be a Detect head", config_.path);
   rows_.front()->modules.front()->set_needs_input_grad(false);
   last_use_.assign(rows_.size(), -1);
   for (const auto& r : rows_)
@@ -442,24 +449,36 @@ ModelSummary Model::summary(const Context& ctx) {
   s.name = config_.stem;
   s.parameters = store_.parameter_count();
   s.gradients = store_.trainable_count();
-  // ultralytics 8.4's count: leaf modules, the SiLU all Conv blocks share counted once.
+  // The layer count of the reference: ultralytics 8.4 counts leaf modules;
+  // the YOLOv9 repository counts every module (model.modules()). Both count
+  // the SiLU that all Conv blocks share (and RepConvN's) once.
   unsigned shared = 0;
+  const bool v5 = config_.yolov5_style;
+  s.layers = v5 ? 2 : 0;  // DetectionModel and its Sequential
   for (const auto& r : rows_) {
+    if (v5 && r->modules.size() > 1) s.layers += 1;  // a repeated row's Sequential
     for (const auto& m : r->modules) {
-      s.layers += m->torch_layer_count();
+      s.layers += v5 ? m->torch_module_count() : m->torch_layer_count();
       shared |= m->shared_leaves();
     }
   }
   s.layers += std::popcount(shared);
-  // ultralytics: thop at a (stride x stride) image, x2 (MACs to FLOPs), scaled to 640.
+  // GFLOPs as thop counts them: at a (stride x stride) image, x2 (MACs to
+  // FLOPs), scaled to 640. The YOLOv9 repository's thop 0.1 also counts one
+  // operation per nearest-upsampled output element.
   const bool was_training = training_;
   train(false);
   const auto stride = static_cast<std::int64_t>(std::max(32.0f, *std::max_element(strides().begin(), strides().end())));
   Tensor probe = ctx.zeros({1, stride, stride, config_.input_channels}, DType::f32);
   forward(ctx, probe);
   double macs = 0.0;
-  for (const auto& r : rows_)
-    for (const auto& m : r->modules) macs += m->last_flops();
+  for (const auto& r : rows_) {
+    for (const auto& m : r->modules) {
+      macs += m->last_flops();
+      if (const auto* up = dynamic_cast<const UpsampleNearest*>(m.get()); up != nullptr && v5)
+        macs += static_cast<double>(up->last_output_elements());
+    }
+  }
   train(was_training);
   s.gflops = macs * 2.0 / 1e9 * (640.0 / static_cast<double>(stride)) * (640.0 / static_cast<double>(stride));
   s.table = fmt::format("{:>5}{:>20}{:>3}{:>11}  {:<40}{}\n", "", "from", "n", "params", "module", "arguments");

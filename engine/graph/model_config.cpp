@@ -139,6 +139,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& path,
       cfg.stem = std::regex_replace(cfg.stem, std::regex(R"((yolov\d+)([nslmx])?)"), "$1" + key);
     } else {
       // YOLOv5/YOLOv9-style multipliers (no max_channels).
+      cfg.yolov5_style = root["depth_multiple"] || root["width_multiple"];
       if (root["depth_multiple"]) cfg.scale.depth = root["depth_multiple"].as<double>();
       if (root["width_multiple"]) cfg.scale.width = root["width_multiple"].as<double>();
     }

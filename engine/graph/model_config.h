@@ -43,6 +43,9 @@ struct ModelConfig {
   int nc = 80;
   int input_channels = 3;
   ModelScale scale;
+  // Written for the YOLOv5/YOLOv9 repositories (depth_multiple and
+  // width_multiple, no scales): their model summary is the reference.
+  bool yolov5_style = false;
   std::vector<ModelRow> rows;
 };
 

@@ -34,6 +34,12 @@ Tensors UnaryModule::backward(const Context& ctx, const Tensors& grad_outputs) {
   return {run_backward(ctx, grad_outputs[0])};
 }
 
+int Module::torch_module_count() const {
+  int n = 1;
+  for (const Module* c : children_) n += c->torch_module_count();
+  return n;
+}
+
 int Module::torch_layer_count() const {
   if (children_.empty()) return 1;
   int n = 0;

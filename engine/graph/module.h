@@ -51,6 +51,9 @@ class Module {
   // the summary's "layers" as ultralytics 8.4 counts them. A module without
   // children is one leaf; a composite, its children's leaves.
   virtual int torch_layer_count() const;
+  // How many torch.nn.Modules of any kind (containers too) the PyTorch
+  // version holds: the YOLOv9 repository's summary counts model.modules().
+  virtual int torch_module_count() const;
 
  protected:
   void adopt(Module& child) { children_.push_back(&child); }

@@ -2,6 +2,8 @@
 // scaling rules, parameter counts, and a training step's shapes.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "engine/graph/model.h"
 #include "engine/graph/modules/detect.h"
 #include "engine/ops/elementwise.h"
@@ -72,6 +74,36 @@ TEST(Model, Yolov8nHasUltralyticsParameterCounts) {
   EXPECT_EQ(model.strides(), (std::vector<float>{8, 16, 32}));
 }
 
+// The YOLOv9 repository's own summaries of its models/detect YAMLs
+// (WongKinYiu/yolov9@5b1ea9a: models/yolo.py and utils/torch_utils.model_info,
+// thop 0.1.1, recorded in tools/reference/model_info.py, which checks that the
+// rows are unchanged): layers, parameters, gradients, GFLOPs at 640.
+TEST(Model, Yolov9RepositoryYamlsHaveItsSummaryNumbers) {
+  struct Reference {
+    const char* file;
+    int layers;
+    std::int64_t params, gradients;
+    double gflops;
+  };
+  const Reference refs[] = {
+      {"yolov9-t.yaml", 1219, 3717680, 3717648, 16.5254144},    {"yolov9-s.yaml", 1219, 9804512, 9804480, 39.9471616},
+      {"yolov9-m.yaml", 938, 32878432, 32878400, 133.022464},   {"yolov9-c.yaml", 962, 51182080, 51182048, 239.876608},
+      {"yolov9-e.yaml", 1475, 69529664, 69529632, 245.5254016}, {"gelan-t.yaml", 920, 2442640, 2442624, 10.0780544},
+      {"gelan-s.yaml", 920, 7226208, 7226192, 27.0391808},      {"gelan-m.yaml", 606, 20124000, 20123984, 77.3504256},
+      {"gelan-c.yaml", 621, 25498752, 25498736, 103.5065856},   {"gelan-e.yaml", 1228, 58114432, 58114416, 192.4995584},
+  };
+  Context ctx;
+  for (const Reference& r : refs) {
+    Model model(ctx, load_model_config(r.file, kModelDirs));
+    const ModelSummary s = model.summary(ctx);
+    SCOPED_TRACE(s.str());
+    EXPECT_EQ(s.layers, r.layers);
+    EXPECT_EQ(s.parameters, r.params);
+    EXPECT_EQ(s.gradients, r.gradients);
+    EXPECT_NEAR(s.gflops, r.gflops, 1e-6 * r.gflops);
+  }
+}
+
 TEST(Model, TrainingStepShapesAndGradients) {
   Context ctx;
   Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 3));
@@ -103,6 +135,72 @@ TEST(Model, TrainingStepShapesAndGradients) {
       EXPECT_EQ(norm, 0.0) << p.name;
     }
   }
+}
+
+// YOLOv9's programmable gradient information: the auxiliary branch only
+// trains. Stripping it (as the YOLOv9 repository's re-parameterisation does:
+// rows 0-21 kept, the dual head's main half cv4/cv5/dfl2 renamed to the
+// single head's cv2/cv3/dfl) gives gelan-s, whose output must be the dual
+// model's main-head output bit for bit.
+TEST(Model, StrippedDualModelIsGelanBitForBit) {
+  Context ctx(Device::cpu(), ContextOptions{0, 5});
+  Model dual(ctx, load_model_config("yolov9-s.yaml", kModelDirs, 3));
+  Model gelan(ctx, load_model_config("gelan-s.yaml", kModelDirs, 3));
+  fill_uniform(ctx, dual.store().buffer_values(), 0.5f, 1.5f);  // running statistics that matter in eval
+  auto dual_name = [](std::string name) {
+    const std::string head = "model.22.";
+    if (name.rfind(head, 0) != 0) return name;
+    std::string rest = name.substr(head.size());
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"cv2.", "cv4."}, {"cv3.", "cv5."}, {"dfl.", "dfl2."}})
+      if (rest.rfind(from, 0) == 0) return "model.29." + to + rest.substr(from.size());
+    return name;
+  };
+  int copied = 0;
+  for (Parameter& p : gelan.store().parameters()) {
+    Parameter* src = dual.store().find_parameter(dual_name(p.name));
+    ASSERT_NE(src, nullptr) << p.name;
+    ASSERT_EQ(src->shape, p.shape) << p.name;
+    copy_cast(ctx, src->value, p.value);
+    ++copied;
+  }
+  for (Buffer& b : gelan.store().buffers()) {
+    Buffer* src = dual.store().find_buffer(dual_name(b.name));
+    ASSERT_NE(src, nullptr) << b.name;
+    copy_cast(ctx, src->value, b.value);
+  }
+  EXPECT_LT(gelan.store().parameter_count(), dual.store().parameter_count());
+  Tensor image = test::random_uniform(ctx, {2, 64, 64, 3}, 51, 0.0f, 1.0f);
+  dual.train(false);
+  gelan.train(false);
+  const Tensor a = dual.forward(ctx, image).at(0), b = gelan.forward(ctx, image).at(0);
+  ASSERT_EQ(a.shape(), b.shape());
+  EXPECT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), a.nbytes())) << "main head of the dual model vs gelan";
+
+  // Training: the auxiliary branch gets gradients too (that is its purpose).
+  dual.train(true);
+  const Tensors out = dual.forward(ctx, image);
+  ASSERT_EQ(out.size(), 6u) << "3 auxiliary levels, then 3 main levels";
+  Tensors grads;
+  for (const Tensor& o : out) {
+    Tensor g = ctx.empty(o.shape(), DType::f32);
+    fill(ctx, g, 1e-3);
+    grads.push_back(g);
+  }
+  dual.zero_grad(ctx);
+  dual.backward(ctx, grads);
+  int auxiliary = 0;
+  for (const Parameter& p : dual.store().parameters()) {
+    if (!p.trainable()) continue;
+    const std::vector<float> g = test::host_floats(ctx, p.grad);
+    double norm = 0.0;
+    for (float v : g) norm += static_cast<double>(v) * v;
+    EXPECT_GT(norm, 0.0) << p.name;
+    const int row = std::stoi(p.name.substr(6, p.name.find('.', 6) - 6));
+    if ((row >= 22 && row <= 28) || p.name.rfind("model.29.cv2.", 0) == 0 || p.name.rfind("model.29.cv3.", 0) == 0)
+      ++auxiliary;
+  }
+  EXPECT_GT(auxiliary, 50);
 }
 
 TEST(ParameterStore, BucketsAreContiguousSlicesInReverseOrder) {

@@ -31,6 +31,7 @@ Tensors UpsampleNearest::forward(const Context& ctx, const Tensors& inputs) {
   input_shape_ = x.shape();
   Tensor y = ctx.empty({x.dim(0), x.dim(1) * factor_, x.dim(2) * factor_, x.dim(3)}, x.dtype());
   upsample_nearest_forward(ctx, x, factor_, y);
+  output_elements_ = y.numel();
   return {y};
 }
 

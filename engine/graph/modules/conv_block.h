@@ -21,6 +21,9 @@ class ConvBlock : public UnaryModule {
   // conv and bn; with act=False also its own nn.Identity (the SiLU all
   // Conv blocks share is counted once per model: shared_leaves).
   int torch_layer_count() const override { return act_ == Activation::identity ? 3 : 2; }
+  int torch_module_count() const override {
+    return act_ == Activation::identity ? 4 : 3;
+  }  // Conv, conv, bn (+ Identity)
   unsigned shared_leaves() const override { return act_ == Activation::silu ? kConvSilu : 0u; }
   void set_needs_input_grad(bool needed) override;
 

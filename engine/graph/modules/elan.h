@@ -19,6 +19,8 @@ class Elan : public UnaryModule {
   std::string_view type() const override { return rep_ ? "RepNCSPELAN4" : "ELAN1"; }
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
+  // RepNCSPELAN4's cv2 and cv3 are Sequentials.
+  int torch_module_count() const override { return Module::torch_module_count() + (rep_ ? 2 : 0); }
 
  private:
   using Stage = std::vector<std::unique_ptr<UnaryModule>>;  // applied in order

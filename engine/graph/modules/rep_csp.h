@@ -17,6 +17,7 @@ class RepCsp : public UnaryModule {
   std::string_view type() const override { return "RepCSP"; }
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
+  int torch_module_count() const override { return Module::torch_module_count() + 1; }  // + Sequential m
 
  private:
   std::int64_t c_;

@@ -18,9 +18,15 @@ class Sppf : public UnaryModule {
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
   int torch_layer_count() const override { return Module::torch_layer_count() + (elan_ ? 3 : 1); }
+  // The YOLOv9 repository wraps each of SPPELAN's pools in an SP module.
+  int torch_module_count() const override {
+    return Module::torch_module_count() + (elan_ ? (wrapped_pools_ ? 6 : 3) : 1);
+  }
+  void set_wrapped_pools(bool wrapped) { wrapped_pools_ = wrapped; }
 
  private:
   bool elan_;
+  bool wrapped_pools_ = false;
   std::int64_t c_;
   ConvBlock cv1_, cv_out_;
   Pool2dGeometry pool_;
