@@ -16,7 +16,7 @@ void register_model_benchmarks(const BenchContexts& contexts) {
     const char* model;
     std::int64_t size, batch;
   };
-  const Case cases[] = {{"yolov8n", 320, 16}, {"yolov8n", 640, 16}};
+  const Case cases[] = {{"yolov8n", 320, 16}, {"yolov8n", 640, 16}, {"yolov8n", 640, 64}, {"yolov9s", 640, 16}, {"yolov9-s", 640, 16}};
   for (const auto& owned : contexts.contexts) {
     const Context* ctx = owned.get();
     for (const Case& c : cases) {
@@ -26,7 +26,8 @@ void register_model_benchmarks(const BenchContexts& contexts) {
                         ctx->device().str())
                 .c_str(),
             [ctx, c, train](benchmark::State& state) {
-              Model model(*ctx, load_model_config(std::string(c.model) + ".yaml", {YOLO_MODELS_DIR}));
+              Model model(*ctx, load_model_config(std::string(c.model) + ".yaml",
+                                                  {YOLO_MODELS_DIR, YOLO_MODELS_DIR "/detect"}));
               model.train(train);
               Tensor image = ctx->empty({c.batch, c.size, c.size, 3}, DType::f32);
               fill_uniform(*ctx, image, 0.0f, 1.0f);
