@@ -98,4 +98,21 @@ def summary(call):
         call.save(f"{i}_gflops", np.array([get_flops(model, 640)], dtype=np.float32))  # npy reader: no f64
 
 
-run({"parity": parity, "summary": summary})
+def pt_checkpoint(call):
+    """A training checkpoint as ultralytics writes it (the model pickled in
+    half precision, under "model" and "ema"), converted by the converter's
+    command line; plus the same initial weights converted from the YAML."""
+    import copy
+    import subprocess
+
+    p = call.params
+    model = convert.model_from_yaml(p["yaml"], p.get("scale"), p["nc"], p["seed"])
+    with open(p["yaml"]) as f:
+        convert.convert(model, os.path.join(call.dir, "from_yaml.safetensors"), f.read())
+    pt = os.path.join(call.dir, "last.pt")
+    torch.save({"epoch": 3, "model": copy.deepcopy(model).half(), "ema": copy.deepcopy(model).half()}, pt)
+    tool = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "convert", "ultralytics_to_safetensors.py")
+    subprocess.run([sys.executable, tool, pt, os.path.join(call.dir, "from_pt.safetensors")], check=True)
+
+
+run({"parity": parity, "summary": summary, "pt_checkpoint": pt_checkpoint})

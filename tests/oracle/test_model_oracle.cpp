@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/graph/checkpoint.h"
@@ -126,6 +127,31 @@ TEST(ModelSummaryOracle, CountsEqualUltralyticsForEveryShippedUltralyticsYaml) {
     const double gflops = oracle.get(std::to_string(i) + "_gflops").as<float>()[0];
     EXPECT_NEAR(s.gflops, gflops, 1e-6 * gflops);
   }
+}
+
+// An ultralytics training checkpoint (.pt, weights pickled in half
+// precision) converted by tools/convert: the model it loads into holds the
+// same weights as the float32 originals rounded to half, bit for bit.
+TEST(ConverterOracle, UltralyticsPtCheckpointLoadsTheHalfPrecisionWeights) {
+  const std::string yaml = std::string(YOLO_TESTS_DIR) + "/../models/yolov8.yaml";
+  test::Oracle oracle("model_oracle.py", test::kVenvPython);
+  oracle.run("pt_checkpoint", {{"yaml", yaml}, {"scale", "n"}, {"nc", 7}, {"seed", 3}});
+  Context ctx;
+  const ModelConfig file = load_model_config(yaml, {});
+  const ModelConfig config = parse_model_config(file.text, file.path, 'n', 7);
+  Model from_pt(ctx, config), from_yaml(ctx, config);
+  const CheckpointLoad loaded = load_checkpoint(ctx, from_pt, oracle.dir() + "/from_pt.safetensors");
+  EXPECT_EQ(loaded.metadata.at("source"), "ultralytics");
+  EXPECT_EQ(loaded.metadata.at("nc"), "7");
+  load_checkpoint(ctx, from_yaml, oracle.dir() + "/from_yaml.safetensors");
+  for (Parameter& p : from_yaml.store().parameters()) {
+    Tensor half = ctx.empty(p.shape, DType::f16);
+    copy_cast(ctx, p.value, half);
+    copy_cast(ctx, half, p.value);
+  }
+  const Tensor& a = from_pt.store().values();
+  const Tensor& b = from_yaml.store().values();
+  EXPECT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()));
 }
 
 }  // namespace
