@@ -225,7 +225,8 @@ struct DiouTerm {
 };
 
 // ciou = iou - (rho2 / c2 + v * alpha),  v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2,
-// alpha = v / (1 - iou + v + eps) held constant for the gradient
+// alpha = v / (1 - iou + v + eps) held constant for the gradient (ultralytics 8.4.190's
+// order of operations, which the oracle test pins)
 struct CiouTerm {
   // alpha = v / (1 - iou + v + eps)
   template <class T>

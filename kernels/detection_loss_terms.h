@@ -28,8 +28,8 @@ struct DflLossKernel {
     const std::int64_t row = (p * 4 + s) * reg_max;
     float t = target[p * 4 + s];
     const float hi = static_cast<float>(reg_max) - 1.0f - 0.01f;
-    t = t < 0.0f ? 0.0f : (t > hi ? hi : t);
-    const int tl = static_cast<int>(t);  // t >= 0: truncation is floor
+    t = t > 0.0f ? (t < hi ? t : hi) : 0.0f;  // NaN (a corrupt box) lands on 0, never out of bounds
+    const int tl = static_cast<int>(t);       // t >= 0: truncation is floor
     const float wl = static_cast<float>(tl + 1) - t, wr = 1.0f - wl;
     float m = to_float(logits[row]);
     for (int i = 1; i < reg_max; ++i) m = m > to_float(logits[row + i]) ? m : to_float(logits[row + i]);

@@ -1,6 +1,6 @@
 #pragma once
 // defines: RawMemory (the system allocator underneath: cudaMalloc on CUDA),
-// CachingAllocator (keeps freed blocks in size-class free lists so that a
+// HostMemory (aligned_alloc, under a cpu context's cache), CachingAllocator (keeps freed blocks in size-class free lists so that a
 // training step, which repeats the same shapes, never reaches the system
 // allocator after the first step).
 #include <cstddef>

@@ -1,5 +1,7 @@
 #include "engine/graph/checkpoint.h"
 
+#include <set>
+
 #include "engine/core/copy.h"
 #include "engine/io/safetensors.h"
 
@@ -61,23 +63,47 @@ CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::stri
   Context host;
   CheckpointLoad result;
   result.metadata = file.metadata;
-  auto load_one = [&](const std::string& name, const Shape& engine_shape, Tensor& dst) {
-    const Shape expected = pytorch_shape(engine_shape);
-    auto it = file.entries.find(name);
-    if (it == file.entries.end() || it->second.shape != expected) {
-      YOLO_CHECK(!strict, "{}: tensor {} {}; the model expects {}", path, name,
-                 it == file.entries.end() ? std::string("is missing") : "has shape " + it->second.shape.str(),
+  struct Target {
+    const std::string* name;
+    Shape engine_shape;
+    Tensor* dst;
+  };
+  std::vector<Target> targets;
+  for (Parameter& p : model.store().parameters()) targets.push_back({&p.name, p.shape, &p.value});
+  for (Buffer& b : model.store().buffers()) targets.push_back({&b.name, b.shape, &b.value});
+  // Everything is checked before anything is copied: a strict load that
+  // fails leaves the model as it was.
+  std::vector<bool> take(targets.size(), false);
+  std::set<std::string> known;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const Target& t = targets[i];
+    known.insert(*t.name);
+    const Shape expected = pytorch_shape(t.engine_shape);
+    auto it = file.entries.find(*t.name);
+    if (it == file.entries.end() || it->second.shape != expected || it->second.dtype != DType::f32) {
+      YOLO_CHECK(!strict, "{}: tensor {} {}; the model expects f32{}", path, *t.name,
+                 it == file.entries.end()
+                     ? std::string("is missing")
+                     : fmt::format("is {}{}", dtype_name(it->second.dtype), it->second.shape.str()),
                  expected.str());
       ++result.skipped;
-      return;
+      continue;
     }
-    Tensor t = file.tensor(host, name, DType::f32);
-    if (engine_shape.ndim() == 4) t = oihw_to_ohwi(host, t);
-    copy(ctx, t, dst);
+    take[i] = true;
+  }
+  if (strict) {
+    for (const auto& [name, entry] : file.entries) {
+      YOLO_CHECK(known.count(name) > 0 || name.ends_with("num_batches_tracked"),
+                 "{}: tensor {} does not belong to model {}", path, name, model.config().stem);
+    }
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (!take[i]) continue;
+    Tensor t = file.tensor(host, *targets[i].name, DType::f32);
+    if (targets[i].engine_shape.ndim() == 4) t = oihw_to_ohwi(host, t);
+    copy(ctx, t, *targets[i].dst);
     ++result.loaded;
-  };
-  for (Parameter& p : model.store().parameters()) load_one(p.name, p.shape, p.value);
-  for (Buffer& b : model.store().buffers()) load_one(b.name, b.shape, b.value);
+  }
   return result;
 }
 

@@ -24,9 +24,11 @@ struct CheckpointLoad {
 };
 
 // Copies the file's tensors into the model. strict: every parameter and
-// buffer must be present with its shape, or a clear error names the tensor.
-// Not strict (fine-tuning on other classes): those are skipped and counted.
-// Keys the engine does not use (BatchNorm's num_batches_tracked) are ignored.
+// buffer must be present with its shape, and every tensor of the file must
+// belong to the model, or a clear error names the tensor and the model is
+// left unchanged. Not strict (fine-tuning on other classes): mismatches are
+// skipped and counted, extra tensors ignored. BatchNorm's num_batches_tracked
+// counters (PyTorch files) are ignored either way.
 CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::string& path, bool strict = true);
 
 }  // namespace yolo

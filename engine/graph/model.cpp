@@ -160,11 +160,16 @@ void Model::build(const Context& ctx) {
     } else if (m == "Bottleneck") {
       single_input();
       args.require_at_least(1);
-      args.require_at_most(4);
+      args.require_at_most(5);
       c2 = scaled(args.integer(0, 0));
       const bool shortcut = args.boolean(1, true);
       const int g = static_cast<int>(args.integer(2, 1));
       const double e = args.number(4, 0.5);
+      // k = (k1, k2): only ultralytics' default (3, 3) is built here.
+      YOLO_CHECK(spec.args.size() < 4 || spec.args[3].kind == Arg::Kind::null ||
+                     (spec.args[3].kind == Arg::Kind::list && spec.args[3].list.size() == 2 &&
+                      spec.args[3].list[0].integer == 3 && spec.args[3].list[1].integer == 3),
+                 "{}: Bottleneck kernels other than (3, 3) are not supported, got {}", where, spec.args[3].str());
       make_repeated([&](const std::string& name, int j) {
         return std::make_unique<Bottleneck>(store_, name, j == 0 ? c1 : c2, c2, shortcut, g, 3, 3, e);
       });
@@ -236,7 +241,7 @@ void Model::build(const Context& ctx) {
       row->output_channels = c2s;
       auto cb = std::make_unique<CbLinear>(store_, prefix, c1, c2s, static_cast<int>(args.integer(1, 1)),
                                            static_cast<int>(args.integer(2, 1)));
-      for (int j = 1; j < static_cast<int>(args.integer(2, 1)); ++j) stride *= 2;
+      stride *= static_cast<double>(args.integer(2, 1));
       row->modules.push_back(std::move(cb));
       row->arguments = join_args({std::to_string(c1), join_args(shown)});
       c2 = 0;
@@ -349,9 +354,19 @@ void Model::initialise(const Context& ctx) {
       case ParameterRole::bn_weight:
         fill(ctx, p.value, 1.0);
         break;
-      case ParameterRole::bias:
-        fill(ctx, p.value, 0.0);
+      case ParameterRole::bias: {
+        // Batch-norm beta starts at 0; a conv bias like its weight (Detect's
+        // are then overwritten by its bias_init).
+        const std::string stem = p.name.substr(0, p.name.rfind('.'));
+        const Parameter* w = store_.find_parameter(stem + ".weight");
+        if (p.name.ends_with(".bn.bias") || w == nullptr) {
+          fill(ctx, p.value, 0.0);
+        } else {
+          const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(w->shape.numel() / w->shape[0])));
+          fill_uniform(ctx, p.value, -bound, bound);
+        }
         break;
+      }
       case ParameterRole::fixed:
         break;
     }
@@ -399,13 +414,19 @@ Tensors Model::forward(const Context& ctx, const Tensor& image) {
       if (f >= 0 && last_use_[static_cast<std::size_t>(f)] == static_cast<int>(i))
         rows_[static_cast<std::size_t>(f)]->output.clear();
   }
+  last_forward_trained_ = training_;
   Tensors out = std::move(rows_.back()->output);
   rows_.back()->output.clear();
   return out;
 }
 
 void Model::backward(const Context& ctx, const Tensors& grad_outputs, const GradReadyHook& on_grads_ready) {
-  YOLO_CHECK(training_, "model {}: backward in eval mode", config_.stem);
+  YOLO_CHECK(training_ && last_forward_trained_, "model {}: backward needs a training forward just before it",
+             config_.stem);
+  YOLO_CHECK(static_cast<int>(grad_outputs.size()) == rows_.back()->output_count,
+             "model {}: backward got {} gradients for {} outputs", config_.stem, grad_outputs.size(),
+             rows_.back()->output_count);
+  last_forward_trained_ = false;
   // grads[k][t]: the gradient of row k's output t (undefined: none reached it).
   std::vector<Tensors> grads(rows_.size());
   grads.back() = grad_outputs;

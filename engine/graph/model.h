@@ -70,6 +70,7 @@ class Model {
   std::vector<std::unique_ptr<Row>> rows_;
   std::vector<int> last_use_;  // the last row reading each row's output
   bool training_ = true;
+  bool last_forward_trained_ = false;  // backward follows a training forward, once
 };
 
 }  // namespace yolo

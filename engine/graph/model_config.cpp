@@ -120,19 +120,19 @@ ModelConfig parse_model_config(const std::string& text, const std::string& path,
     YOLO_CHECK(cfg.nc > 0, "model config {}: nc must be positive, got {}", path, cfg.nc);
     if (root["ch"]) cfg.input_channels = root["ch"].as<int>();
     if (const YAML::Node scales = root["scales"]; scales && scales.IsMap() && scales.size() > 0) {
-      // No letter: ultralytics takes the first scale (with a warning).
-      const YAML::Node* chosen = nullptr;
+      // The letter from the name, else the YAML's own `scale:` key, else (as
+      // ultralytics does, with a warning) the first scale listed.
       std::string key;
-      for (const auto& kv : scales) {
-        if (chosen == nullptr || (scale_letter != 0 && kv.first.as<std::string>() == std::string(1, scale_letter))) {
-          key = kv.first.as<std::string>();
-          chosen = &kv.second;
-          if (scale_letter != 0 && key == std::string(1, scale_letter)) break;
-        }
+      if (scale_letter != 0) {
+        key = std::string(1, scale_letter);
+      } else if (root["scale"]) {
+        key = root["scale"].as<std::string>();
+      } else {
+        key = scales.begin()->first.as<std::string>();
       }
-      YOLO_CHECK(scale_letter == 0 || key == std::string(1, scale_letter), "model config {}: no scale '{}' in scales",
-                 path, scale_letter);
-      const YAML::Node& s = *chosen;
+      YOLO_CHECK(scales[key], "model config {}: no scale '{}' in scales", path, key);
+      // Looked up by key: yaml-cpp's iterators hand out temporaries.
+      const YAML::Node s = scales[key];
       YOLO_CHECK(s.IsSequence() && s.size() == 3, "model config {}: scale '{}' must be [depth, width, max_channels]",
                  path, key);
       cfg.scale = {key[0], s[0].as<double>(), s[1].as<double>(), s[2].as<std::int64_t>()};

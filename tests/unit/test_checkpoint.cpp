@@ -66,6 +66,23 @@ TEST_F(Checkpoint, RoundTripIsBitExactAndKeepsMetadata) {
   EXPECT_EQ(f.entries.at("model.22.cv3.0.2.bias").shape, Shape({5}));
 }
 
+TEST_F(Checkpoint, StrictLoadRefusesTensorsTheModelDoesNotHave) {
+  Context ctx;
+  Model n(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));
+  save_checkpoint(ctx, n, path("n.safetensors"));
+  // The same file plus one tensor the model does not have.
+  const SafetensorsFile f = read_safetensors(path("n.safetensors"));
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const auto& [name, entry] : f.entries) tensors.emplace_back(name, f.tensor(ctx, name, entry.dtype));
+  tensors.emplace_back("model.99.extra.weight", ctx.zeros({3}, DType::f32));
+  write_safetensors(path("extra.safetensors"), tensors, f.metadata);
+  const std::string message = error_of([&] { load_checkpoint(ctx, n, path("extra.safetensors")); });
+  EXPECT_NE(message.find("tensor model.99.extra.weight does not belong to model yolov8n"), std::string::npos)
+      << message;
+  const CheckpointLoad relaxed = load_checkpoint(ctx, n, path("extra.safetensors"), /*strict=*/false);
+  EXPECT_EQ(relaxed.skipped, 0);
+}
+
 TEST_F(Checkpoint, TruncatedCorruptAndMismatchedFilesAreClearErrors) {
   Context ctx;
   Model n(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));
@@ -92,9 +109,13 @@ TEST_F(Checkpoint, TruncatedCorruptAndMismatchedFilesAreClearErrors) {
   // Another model: the first tensor that differs is named.
   Model s(ctx, load_model_config("yolov8s.yaml", kModelDirs, 2));
   const std::string message = error_of([&] { load_checkpoint(ctx, s, path("n.safetensors")); });
-  EXPECT_NE(message.find("tensor model.0.conv.weight has shape [16, 3, 3, 3]; the model expects [32, 3, 3, 3]"),
+  EXPECT_NE(message.find("tensor model.0.conv.weight is f32[16, 3, 3, 3]; the model expects f32[32, 3, 3, 3]"),
             std::string::npos)
       << message;
+  // A strict failure leaves the model as it was.
+  const std::vector<char> before = bytes_of(s.store().values());
+  EXPECT_NE(error_of([&] { load_checkpoint(ctx, s, path("n.safetensors")); }), "");
+  EXPECT_EQ(bytes_of(s.store().values()), before);
   // Not strict: what fits is taken (here: nothing of the stem, the DFL projection does fit).
   const CheckpointLoad partial = load_checkpoint(ctx, s, path("n.safetensors"), /*strict=*/false);
   EXPECT_GT(partial.skipped, 0);

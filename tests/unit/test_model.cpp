@@ -2,6 +2,8 @@
 // scaling rules, parameter counts, and a training step's shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "engine/graph/model.h"
@@ -38,6 +40,18 @@ TEST(ModelConfig, ScaleLetterPicksTheScaleOfTheSharedFile) {
   EXPECT_EQ(s.rows.back().args[0].integer, 3) << "'nc' in the Detect row resolves to the override";
 }
 
+TEST(ModelConfig, WithoutALetterTheYamlsScaleKeyOrItsFirstScale) {
+  const ModelConfig first = load_model_config(YOLO_TESTS_DIR "/../models/yolov8.yaml", {});
+  EXPECT_EQ(first.scale.letter, 'n');  // ultralytics: the first scale listed
+  EXPECT_DOUBLE_EQ(first.scale.depth, 0.33);
+  EXPECT_DOUBLE_EQ(first.scale.width, 0.25);
+  EXPECT_EQ(first.scale.max_channels, 1024);
+  const ModelConfig keyed = parse_model_config("scale: m\n" + first.text, "keyed.yaml", 0);
+  EXPECT_EQ(keyed.scale.letter, 'm');
+  EXPECT_DOUBLE_EQ(keyed.scale.depth, 0.67);
+  EXPECT_EQ(keyed.scale.max_channels, 768);
+}
+
 TEST(ModelConfig, ErrorsNameTheFileAndTheRow) {
   const std::string base = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n";
   EXPECT_NE(error_of([&] {
@@ -59,6 +73,12 @@ TEST(ModelConfig, ErrorsNameTheFileAndTheRow) {
             }).find("layer 1 (Frobnicate): unknown module 'Frobnicate'"),
             std::string::npos);
   EXPECT_NE(error_of([&] { load_model_config("no-such-model.yaml", kModelDirs); }).find("not found"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              Model(ctx, parse_model_config(base + "  - [-1, 1, Bottleneck, [16, True, 1, [1, 3]]]\n"
+                                                   "  - [-1, 1, Detect, [nc]]\n",
+                                            "bad.yaml", 0));
+            }).find("kernels other than (3, 3)"),
             std::string::npos);
 }
 
@@ -201,6 +221,42 @@ TEST(Model, StrippedDualModelIsGelanBitForBit) {
       ++auxiliary;
   }
   EXPECT_GT(auxiliary, 50);
+}
+
+TEST(Model, BackwardNeedsTheTrainingForwardJustBeforeIt) {
+  Context ctx;
+  Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));
+  Tensor image = test::random_uniform(ctx, {1, 64, 64, 3}, 61, 0.0f, 1.0f);
+  model.train(true);
+  const Tensors out = model.forward(ctx, image);
+  Tensors grads;
+  for (const Tensor& o : out) grads.push_back(ctx.zeros(o.shape(), DType::f32));
+  Tensors too_few(grads.begin(), grads.begin() + 2);
+  EXPECT_NE(error_of([&] { model.backward(ctx, too_few); }).find("got 2 gradients for 3 outputs"), std::string::npos);
+  model.summary(ctx);  // an eval forward in between
+  EXPECT_NE(error_of([&] { model.backward(ctx, grads); }).find("needs a training forward just before it"),
+            std::string::npos);
+  model.forward(ctx, image);
+  EXPECT_EQ(error_of([&] { model.backward(ctx, grads); }), "");
+  EXPECT_NE(error_of([&] { model.backward(ctx, grads); }).find("needs a training forward"), std::string::npos)
+      << "a second backward for one forward";
+}
+
+TEST(Model, ConvBiasesStartLikePyTorchs) {
+  // yolov9-c's CBLinear convs (rows 23-25) have biases that Detect's bias_init does not touch.
+  Context ctx;
+  Model model(ctx, load_model_config("yolov9-c.yaml", kModelDirs));
+  const Parameter* w = model.store().find_parameter("model.25.conv.weight");
+  const Parameter* b = model.store().find_parameter("model.25.conv.bias");
+  ASSERT_NE(w, nullptr);
+  ASSERT_NE(b, nullptr);
+  const double bound = 1.0 / std::sqrt(static_cast<double>(w->shape.numel() / w->shape[0]));
+  const std::vector<float> v = test::host_floats(ctx, b->value);
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  EXPECT_GE(*lo, -bound);
+  EXPECT_LT(*hi, bound);
+  EXPECT_LT(*lo, -bound / 2) << "not zero-initialised";
+  EXPECT_GT(*hi, bound / 2);
 }
 
 TEST(ParameterStore, BucketsAreContiguousSlicesInReverseOrder) {
