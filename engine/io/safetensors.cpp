@@ -63,18 +63,25 @@ Tensor SafetensorsFile::tensor(const Context& ctx, const std::string& name, DTyp
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
+  YOLO_CHECK(std::filesystem::is_regular_file(path), "{}: cannot open (no such file)", path);
   std::ifstream in(path, std::ios::binary);
   YOLO_CHECK(in.good(), "{}: cannot open", path);
   in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  const std::streamoff end = in.tellg();
+  YOLO_CHECK(end >= 0, "{}: cannot read its size", path);
+  const auto file_size = static_cast<std::uint64_t>(end);
   in.seekg(0);
   YOLO_CHECK(file_size >= 8, "{}: truncated ({} bytes, no header)", path, file_size);
   unsigned char size_bytes[8];
   in.read(reinterpret_cast<char*>(size_bytes), 8);
+  YOLO_CHECK(in.gcount() == 8, "{}: read error in the header size", path);
   std::uint64_t header_size = 0;
   for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | size_bytes[i];
   YOLO_CHECK(header_size <= file_size - 8, "{}: truncated or not a safetensors file (header of {} bytes, file of {})",
              path, header_size, file_size);
+  // The format's own limit: a larger "header" is not a safetensors file.
+  YOLO_CHECK(header_size <= (std::uint64_t{100} << 20), "{}: not a safetensors file (a {} byte header)", path,
+             header_size);
   std::string header(header_size, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_size));
   json h;
@@ -102,6 +109,8 @@ SafetensorsFile read_safetensors(const std::string& path) {
       e.dtype = dtype_from(value.at("dtype").get<std::string>(), where);
       const auto dims = value.at("shape").get<std::vector<std::int64_t>>();
       YOLO_CHECK(dims.size() <= kMaxDims, "{}: {} dimensions (at most {})", where, dims.size(), kMaxDims);
+      for (const std::int64_t d : dims)
+        YOLO_CHECK(d >= 0 && d <= (std::int64_t{1} << 40), "{}: dimension {} out of range", where, d);
       e.shape = Shape(dims.begin(), dims.end());
       const auto offsets = value.at("data_offsets").get<std::vector<std::uint64_t>>();
       YOLO_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= f.data.size(),
@@ -131,14 +140,16 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
     offset += t.nbytes();
   }
   if (!metadata.empty()) h["__metadata__"] = metadata;
-  std::string header = h.dump();
+  // Metadata (a model YAML) may not be valid UTF-8: replace, never throw.
+  std::string header = h.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   header.append((8 - header.size() % 8) % 8, ' ');  // the format allows padding; keeps data 8-byte aligned
   unsigned char size_bytes[8];
   for (int i = 0; i < 8; ++i)
     size_bytes[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(header.size()) >> (8 * i));
 
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // One temporary per process: two writers never truncate each other's file.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   YOLO_CHECK(fd >= 0, "cannot write {}: {}", tmp, std::strerror(errno));
   try {
     write_all(fd, reinterpret_cast<const char*>(size_bytes), 8, tmp);
@@ -156,6 +167,13 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   if (ec) {
     std::remove(tmp.c_str());
     YOLO_FAIL("cannot rename {} to {}: {}", tmp, path, ec.message());
+  }
+  // The rename itself is durable only once the directory is flushed.
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
 }
 

@@ -31,8 +31,9 @@ struct SafetensorsFile {
 // offsets outside the data, is a yolo::Error naming the file (and tensor).
 SafetensorsFile read_safetensors(const std::string& path);
 
-// Writes host tensors (contiguous) atomically: to `path`.tmp, flushed, then
-// renamed over `path`, so a crash never leaves a half-written file.
+// Writes host tensors (contiguous) atomically: to `path`.tmp.<pid>, flushed,
+// then renamed over `path` (and the directory flushed), so a crash never
+// leaves a half-written file.
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata);
 

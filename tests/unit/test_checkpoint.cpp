@@ -47,7 +47,8 @@ TEST_F(Checkpoint, RoundTripIsBitExactAndKeepsMetadata) {
   Model a(ctx, load_model_config("yolov8n.yaml", kModelDirs, 5));
   fill_uniform(ctx, a.store().buffer_values(), 0.5f, 2.0f);  // non-trivial running statistics
   save_checkpoint(ctx, a, path("a.safetensors"), {{"epoch", "3"}});
-  EXPECT_FALSE(fs::exists(path("a.safetensors.tmp"))) << "the temporary file is renamed away";
+  for (const auto& entry : fs::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << "the temporary file is renamed away";
 
   Context other(Device::cpu(), ContextOptions{0, 99});  // another seed: other initial weights
   Model b(other, load_model_config("yolov8n.yaml", kModelDirs, 5));
@@ -105,6 +106,20 @@ TEST_F(Checkpoint, TruncatedCorruptAndMismatchedFilesAreClearErrors) {
             std::string::npos);
   EXPECT_NE(error_of([&] { load_checkpoint(ctx, n, path("missing.safetensors")); }).find("cannot open"),
             std::string::npos);
+  EXPECT_NE(error_of([&] { load_checkpoint(ctx, n, dir_.string()); }).find("cannot open"), std::string::npos)
+      << "a directory";
+  // A header claiming a negative dimension, and one claiming 2^60 bytes.
+  auto write_raw = [&](const std::string& name, const std::string& header, std::uint64_t claimed) {
+    std::ofstream f(path(name), std::ios::binary);
+    for (int i = 0; i < 8; ++i) f.put(static_cast<char>(claimed >> (8 * i)));
+    f << header;
+  };
+  const std::string negative = R"({"a":{"dtype":"F32","shape":[-2,-2],"data_offsets":[0,16]}})";
+  write_raw("negative.safetensors", negative + std::string(16, '\0'), negative.size());
+  EXPECT_NE(error_of([&] { read_safetensors(path("negative.safetensors")); }).find("dimension -2 out of range"),
+            std::string::npos);
+  write_raw("huge.safetensors", "{}", std::uint64_t{1} << 60);
+  EXPECT_NE(error_of([&] { read_safetensors(path("huge.safetensors")); }).find("truncated"), std::string::npos);
 
   // Another model: the first tensor that differs is named.
   Model s(ctx, load_model_config("yolov8s.yaml", kModelDirs, 2));
