@@ -33,8 +33,10 @@ test: build
 
 # For now the main job reports the build and the devices; it grows into
 # train -> validate -> detect on the shapes set as the trainer lands.
+# Until the trainer lands: the build, then the model the demo will train.
 demo: build
 	$(BUILD_DIR)/bin/yolo-train --version
+	$(BUILD_DIR)/bin/yolo-train --cfg yolov8n.yaml --dry-run
 
 bench: build
 	$(BUILD_DIR)/bin/yolo-bench

@@ -502,15 +502,15 @@ ModelSummary Model::summary(const Context& ctx) {
   }
   train(was_training);
   s.gflops = macs * 2.0 / 1e9 * (640.0 / static_cast<double>(stride)) * (640.0 / static_cast<double>(stride));
-  s.table = fmt::format("{:>5}{:>20}{:>3}{:>11}  {:<40}{}\n", "", "from", "n", "params", "module", "arguments");
+  s.table = fmt::format("{:>5}{:>26}{:>3}{:>11}  {:<16}{}\n", "", "from", "n", "params", "module", "arguments");
   for (const auto& r : rows_) {
     std::string from = r->spec.from.size() == 1 ? std::to_string(r->spec.from[0] < 0 ? -1 : r->spec.from[0]) : "[";
     if (r->spec.from.size() > 1) {
       for (std::size_t i = 0; i < r->spec.from.size(); ++i) from += (i ? ", " : "") + std::to_string(r->spec.from[i]);
       from += "]";
     }
-    s.table += fmt::format("{:>5}{:>20}{:>3}{:>11}  {:<40}{}\n", r->spec.index, from, r->repeats, r->params,
-                           "ultralytics.nn.modules." + std::string(r->modules.front()->type()), r->arguments);
+    s.table += fmt::format("{:>5}{:>26}{:>3}{:>11}  {:<16}{}\n", r->spec.index, from, r->repeats, r->params,
+                           std::string(r->modules.front()->type()), r->arguments);
   }
   return s;
 }
