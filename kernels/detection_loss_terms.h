@@ -20,7 +20,7 @@ struct DflLossKernel {
   const T* logits;      // (P, 4 * reg_max)
   const float* target;  // (P, 4) distances in grid cells
   const float* weight;  // (P)
-  float scale;          // gain / normaliser
+  const float* scale;   // (1) on the device: gain / normaliser
   int reg_max;
   float* term;  // (P, 4)
   T* grad;      // (P, 4 * reg_max)
@@ -38,7 +38,7 @@ struct DflLossKernel {
     const float log_total = logf(total);
     const float logp_l = to_float(logits[row + tl]) - m - log_total;
     const float logp_r = to_float(logits[row + tl + 1]) - m - log_total;
-    const float k = scale * weight[p] * 0.25f;
+    const float k = scale[0] * weight[p] * 0.25f;
     term[p * 4 + s] = -k * (wl * logp_l + wr * logp_r);
     for (int i = 0; i < reg_max; ++i) {
       const float softmax = fast_exp(to_float(logits[row + i]) - m) / total;
@@ -53,14 +53,14 @@ template <class T>
 struct BceWithLogitsKernel {
   const T* logits;
   const float* target;
-  float scale;
+  const float* scale;  // (1) on the device
   float* term;
   T* grad;
   YOLO_HD void operator()(std::int64_t i) const {
     const float x = to_float(logits[i]), t = target[i];
     const float ax = x < 0.0f ? -x : x;
-    term[i] = scale * ((x > 0.0f ? x : 0.0f) - x * t + log1pf(fast_exp(-ax)));
-    grad[i] = convert<T>(scale * (sigmoid(x) - t));
+    term[i] = scale[0] * ((x > 0.0f ? x : 0.0f) - x * t + log1pf(fast_exp(-ax)));
+    grad[i] = convert<T>(scale[0] * (sigmoid(x) - t));
   }
 };
 

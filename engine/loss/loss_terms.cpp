@@ -15,7 +15,7 @@ void check_f32(const Context& ctx, const Tensor& t, std::string_view op, std::st
 
 }  // namespace
 
-void dfl_loss(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& weight, float scale,
+void dfl_loss(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& weight, const Tensor& scale,
               int reg_max, Tensor& loss, Tensor& grad) {
   constexpr std::string_view op = "dfl_loss";
   YOLO_CHECK(reg_max >= 2, "{}: reg_max must be at least 2, got {}", op, reg_max);
@@ -25,18 +25,20 @@ void dfl_loss(const Context& ctx, const Tensor& logits, const Tensor& target, co
   check_f32(ctx, logits, op, "logits", {P, 4 * reg_max});
   check_f32(ctx, weight, op, "weight", {P});
   check_f32(ctx, loss, op, "loss", {1});
+  check_f32(ctx, scale, op, "scale", {1});
   check_f32(ctx, grad, op, "grad", {P, 4 * reg_max});
   dispatch_backend(ctx.device(),
                    [&]<class B>() { LossTermsImpl<B>::dfl(ctx, logits, target, weight, scale, reg_max, loss, grad); });
 }
 
-void bce_with_logits_loss(const Context& ctx, const Tensor& logits, const Tensor& target, float scale, Tensor& loss,
-                          Tensor& grad) {
+void bce_with_logits_loss(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& scale,
+                          Tensor& loss, Tensor& grad) {
   constexpr std::string_view op = "bce_with_logits_loss";
   check_f32(ctx, logits, op, "logits", logits.shape());
   check_f32(ctx, target, op, "target", logits.shape());
   check_f32(ctx, grad, op, "grad", logits.shape());
   check_f32(ctx, loss, op, "loss", {1});
+  check_f32(ctx, scale, op, "scale", {1});
   dispatch_backend(ctx.device(), [&]<class B>() { LossTermsImpl<B>::bce(ctx, logits, target, scale, loss, grad); });
 }
 

@@ -11,22 +11,22 @@ namespace yolo {
 
 template <class B>
 void LossTermsImpl<B>::dfl(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& weight,
-                           float scale, int reg_max, Tensor& loss, Tensor& grad) {
+                           const Tensor& scale, int reg_max, Tensor& loss, Tensor& grad) {
   const std::int64_t P = target.dim(0);
   Tensor terms = ctx.empty({std::max<std::int64_t>(P * 4, 1)}, DType::f32);
   Exec<B>::parallel_for_2d(ctx, P, 4,
-                           DflLossKernel<float>{logits.data<float>(), target.data<float>(), weight.data<float>(), scale,
-                                                reg_max, terms.data<float>(), grad.data<float>()});
+                           DflLossKernel<float>{logits.data<float>(), target.data<float>(), weight.data<float>(),
+                                                scale.data<float>(), reg_max, terms.data<float>(), grad.data<float>()});
   Primitives<B>::sum(ctx, terms.data<float>(), P * 4, loss.data<float>());
 }
 
 template <class B>
-void LossTermsImpl<B>::bce(const Context& ctx, const Tensor& logits, const Tensor& target, float scale, Tensor& loss,
-                           Tensor& grad) {
+void LossTermsImpl<B>::bce(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& scale,
+                           Tensor& loss, Tensor& grad) {
   const std::int64_t n = logits.numel();
   Tensor terms = ctx.empty({std::max<std::int64_t>(n, 1)}, DType::f32);
   Exec<B>::parallel_for(ctx, n,
-                        BceWithLogitsKernel<float>{logits.data<float>(), target.data<float>(), scale,
+                        BceWithLogitsKernel<float>{logits.data<float>(), target.data<float>(), scale.data<float>(),
                                                    terms.data<float>(), grad.data<float>()});
   Primitives<B>::sum(ctx, terms.data<float>(), n, loss.data<float>());
 }

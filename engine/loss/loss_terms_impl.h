@@ -8,9 +8,9 @@ namespace yolo {
 
 template <class B>
 struct LossTermsImpl {
-  static void dfl(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& weight, float scale,
-                  int reg_max, Tensor& loss, Tensor& grad);
-  static void bce(const Context& ctx, const Tensor& logits, const Tensor& target, float scale, Tensor& loss,
+  static void dfl(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& weight,
+                  const Tensor& scale, int reg_max, Tensor& loss, Tensor& grad);
+  static void bce(const Context& ctx, const Tensor& logits, const Tensor& target, const Tensor& scale, Tensor& loss,
                   Tensor& grad);
 };
 

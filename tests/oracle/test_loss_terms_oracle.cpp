@@ -31,7 +31,9 @@ TEST(LossTermsOracle, DflMatchesUltralyticsDfLoss) {
   oracle.put("weight", weight);
   oracle.run("dfl", {{"reg_max", reg_max}, {"scale", scale}});
   Tensor loss = ctx.empty({1}, DType::f32), grad = ctx.empty(logits.shape(), DType::f32);
-  dfl_loss(ctx, logits, target, weight, scale, reg_max, loss, grad);
+  Tensor scale_t = ctx.empty({1}, DType::f32);
+  scale_t.data<float>()[0] = scale;
+  dfl_loss(ctx, logits, target, weight, scale_t, reg_max, loss, grad);
   test::expect_close(loss, oracle.get("loss").to_tensor(ctx), 1e-5, 0.0, "DFL loss");
   test::expect_close_to_scale(grad, oracle.get("grad").to_tensor(ctx), 1e-4, "DFL gradient");
 }
@@ -49,7 +51,9 @@ TEST(LossTermsOracle, BceWithLogitsMatchesTorch) {
   oracle.put("target", target);
   oracle.run("bce", {{"scale", scale}});
   Tensor loss = ctx.empty({1}, DType::f32), grad = ctx.empty({n}, DType::f32);
-  bce_with_logits_loss(ctx, logits, target, scale, loss, grad);
+  Tensor scale_t = ctx.empty({1}, DType::f32);
+  scale_t.data<float>()[0] = scale;
+  bce_with_logits_loss(ctx, logits, target, scale_t, loss, grad);
   test::expect_close(loss, oracle.get("loss").to_tensor(ctx), 1e-5, 0.0, "BCE loss");
   test::expect_close_to_scale(grad, oracle.get("grad").to_tensor(ctx), 1e-4, "BCE gradient");
 }

@@ -19,8 +19,10 @@ TEST(LossTerms, DflTreatsANanTargetAsZero) {
   nan_target.data<float>()[5] = NAN;
   Tensor loss = ctx.empty({1}, DType::f32), grad = ctx.empty({2, 64}, DType::f32);
   Tensor loss0 = ctx.empty({1}, DType::f32), grad0 = ctx.empty({2, 64}, DType::f32);
-  dfl_loss(ctx, logits, nan_target, weight, 1.0f, 16, loss, grad);
-  dfl_loss(ctx, logits, target, weight, 1.0f, 16, loss0, grad0);
+  Tensor one = ctx.empty({1}, DType::f32);
+  one.data<float>()[0] = 1.0f;
+  dfl_loss(ctx, logits, nan_target, weight, one, 16, loss, grad);
+  dfl_loss(ctx, logits, target, weight, one, 16, loss0, grad0);
   EXPECT_TRUE(std::isfinite(loss.data<float>()[0]));
   test::expect_close(loss, loss0, 0.0, 0.0, "NaN target = target 0");
   test::expect_close(grad, grad0, 0.0, 0.0, "NaN target gradient = target 0 gradient");
@@ -33,7 +35,9 @@ TEST(LossTerms, BceStaysFiniteForSaturatedLogits) {
   std::copy(x, x + 4, logits.data<float>());
   std::copy(t, t + 4, target.data<float>());
   Tensor loss = ctx.empty({1}, DType::f32), grad = ctx.empty({4}, DType::f32);
-  bce_with_logits_loss(ctx, logits, target, 1.0f, loss, grad);
+  Tensor one = ctx.empty({1}, DType::f32);
+  one.data<float>()[0] = 1.0f;
+  bce_with_logits_loss(ctx, logits, target, one, loss, grad);
   // Right answers cost ~0, wrong ones |x| = 100 each.
   EXPECT_NEAR(loss.data<float>()[0], 200.0f, 1e-3f);
   EXPECT_NEAR(grad.data<float>()[0], 0.0f, 1e-6f);
