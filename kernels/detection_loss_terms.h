@@ -47,7 +47,8 @@ struct DflLossKernel {
   }
 };
 
-// BCE with logits, PyTorch's stable form:
+// BCE with logits, PyTorch's stable form (log1p by fast_log1p_unit: libm's
+// log1pf would not vectorise, and this is 16 x 8400 x 80 elements a batch):
 //   term[i] = scale * (max(x, 0) - x t + log(1 + exp(-|x|))),  grad[i] = scale * (sigmoid(x) - t)
 template <class T>
 struct BceWithLogitsKernel {
@@ -59,7 +60,7 @@ struct BceWithLogitsKernel {
   YOLO_HD void operator()(std::int64_t i) const {
     const float x = to_float(logits[i]), t = target[i];
     const float ax = x < 0.0f ? -x : x;
-    term[i] = scale[0] * ((x > 0.0f ? x : 0.0f) - x * t + log1pf(fast_exp(-ax)));
+    term[i] = scale[0] * ((x > 0.0f ? x : 0.0f) - x * t + fast_log1p_unit(fast_exp(-ax)));
     grad[i] = convert<T>(scale[0] * (sigmoid(x) - t));
   }
 };

@@ -15,3 +15,12 @@
 #else
 #define YOLO_LANE_LOOP _Pragma("omp simd")
 #endif
+
+// YOLO_ALWAYS_INLINE on small math helpers called from functors: g++ treats
+// a call it did not inline as control flow and then will not vectorise the
+// loop around it (nvcc's __forceinline__ already does this on the device).
+#if defined(__CUDACC__)
+#define YOLO_ALWAYS_INLINE
+#else
+#define YOLO_ALWAYS_INLINE __attribute__((always_inline))
+#endif

