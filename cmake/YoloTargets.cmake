@@ -1,7 +1,11 @@
 # yolo_target_defaults(target): the project's warning set and CPU tuning for
 # its own code, in C++ and (when built) CUDA sources.
 function(yolo_target_defaults target)
-  set(_cxx -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  # -fno-trapping-math: the kernels select between values they computed
+  # unconditionally (fast_exp, fast_log); with trapping math g++ will not
+  # if-convert those selects and leaves such loops scalar. It changes no
+  # IEEE result (unlike -ffast-math): no FP exception is ever unmasked here.
+  set(_cxx -Wall -Wextra -Wpedantic -Wno-unused-parameter -fno-trapping-math)
   set(_cuda -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
   if(YOLO_WERROR)
     list(APPEND _cxx -Werror)
