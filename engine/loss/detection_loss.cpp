@@ -7,6 +7,7 @@
 #include "engine/core/copy.h"
 #include "engine/loss/detection_loss_impl.h"
 #include "engine/loss/loss_terms.h"
+#include "engine/ops/elementwise.h"
 #include "engine/ops/tensor_checks.h"
 #include "kernels/detection_loss.h"
 
@@ -64,7 +65,7 @@ Tensor detection_loss(const Context& ctx, const std::vector<Tensor>& levels, con
     Tensor probs = ctx.empty({B, A, C}, DType::f32);
     Impl::sigmoid(ctx, cls, probs);
     TaskAlignedAssignerOptions assigner = o.assigner;
-    assigner.min_side = strides.size() > 1 ? strides[1] : strides[0];  // ultralytics' stride_val
+    assigner.min_side = !o.raise_small_boxes ? 0.0f : (strides.size() > 1 ? strides[1] : strides[0]);  // stride_val
     const TaskAlignment t = task_aligned_assign(ctx, probs, box_px.view({B, A, 4}), anchors_px, targets.boxes,
                                                 targets.labels, targets.valid, assigner);
     Tensor weight = ctx.empty({B * A}, DType::f32), target_box = ctx.empty({B * A, 4}, DType::f32);
@@ -98,6 +99,22 @@ Tensor detection_loss(const Context& ctx, const std::vector<Tensor>& levels, con
       Impl::scatter(ctx, ddist, dcls, geometry[i], grads.back());
     }
   });
+  return result;
+}
+
+Tensor dual_detection_loss(const Context& ctx, const std::vector<Tensor>& auxiliary, const std::vector<Tensor>& main,
+                           const std::vector<float>& strides, const DetectionTargets& targets,
+                           const DetectionLossOptions& options, std::vector<Tensor>& grads, float aux_weight) {
+  std::vector<Tensor> aux_grads, main_grads;
+  const Tensor aux = detection_loss(ctx, auxiliary, strides, targets, options, aux_grads);
+  Tensor result = detection_loss(ctx, main, strides, targets, options, main_grads);
+  axpy(ctx, aux_weight, aux, result);  // every component and the total are linear in the two losses
+  grads.clear();
+  for (Tensor& g : aux_grads) {
+    scale(ctx, aux_weight, g, g);
+    grads.push_back(g);
+  }
+  grads.insert(grads.end(), main_grads.begin(), main_grads.end());
   return result;
 }
 

@@ -4,7 +4,9 @@
 
 #include <cmath>
 
+#include "engine/loss/detection_loss.h"
 #include "engine/loss/loss_terms.h"
+#include "engine/ops/elementwise.h"
 #include "tests/support/test_support.h"
 
 namespace yolo {
@@ -43,6 +45,46 @@ TEST(LossTerms, BceStaysFiniteForSaturatedLogits) {
   EXPECT_NEAR(grad.data<float>()[0], 0.0f, 1e-6f);
   EXPECT_NEAR(grad.data<float>()[2], 1.0f, 1e-6f);
   EXPECT_NEAR(grad.data<float>()[3], -1.0f, 1e-6f);
+}
+
+// YOLOv9's dual loss is 0.25 x the auxiliary head's loss + the main head's,
+// each assigned on its own: the composition, against separate calls.
+TEST(DetectionLoss, DualLossWeightsTheAuxiliaryHead) {
+  Context ctx;
+  const std::vector<float> strides = {8, 16, 32};
+  auto head = [&](std::uint32_t seed) {
+    std::vector<Tensor> levels;
+    for (float s : strides) {
+      const auto g = static_cast<std::int64_t>(64 / s);
+      levels.push_back(test::random_uniform(ctx, {2, g, g, 64 + 3}, seed++, -2.0f, 2.0f));
+    }
+    return levels;
+  };
+  const std::vector<Tensor> aux = head(81), main = head(91);
+  Tensor boxes = ctx.zeros({2, 2, 4}, DType::f32), labels = ctx.zeros({2, 2}, DType::i32);
+  Tensor valid = ctx.zeros({2, 2}, DType::u8);
+  const float b[] = {4, 6, 40, 50, 30, 10, 60, 44};
+  std::copy(b, b + 8, boxes.data<float>());
+  labels.data<std::int32_t>()[1] = 2;
+  valid.data<std::uint8_t>()[0] = valid.data<std::uint8_t>()[1] = 1;
+  const DetectionTargets targets{boxes, labels, valid};
+  DetectionLossOptions options;
+  options.raise_small_boxes = false;  // the YOLOv9 repository's assigner
+  std::vector<Tensor> g_aux, g_main, g_dual;
+  const Tensor la = detection_loss(ctx, aux, strides, targets, options, g_aux);
+  const Tensor lm = detection_loss(ctx, main, strides, targets, options, g_main);
+  const Tensor ld = dual_detection_loss(ctx, aux, main, strides, targets, options, g_dual);
+  for (int k = 0; k < 4; ++k)
+    EXPECT_FLOAT_EQ(ld.data<float>()[k], 0.25f * la.data<float>()[k] + lm.data<float>()[k]) << "component " << k;
+  ASSERT_EQ(g_dual.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    Tensor expected = ctx.empty(g_aux[static_cast<std::size_t>(i)].shape(), DType::f32);
+    scale(ctx, 0.25f, g_aux[static_cast<std::size_t>(i)], expected);
+    test::expect_close(g_dual[static_cast<std::size_t>(i)], expected, 0.0, 0.0, "auxiliary gradient");
+    test::expect_close(g_dual[static_cast<std::size_t>(3 + i)], g_main[static_cast<std::size_t>(i)], 0.0, 0.0,
+                       "main gradient");
+  }
+  EXPECT_GT(la.data<float>()[0], 0.0f) << "the case has positives";
 }
 
 }  // namespace
