@@ -4,6 +4,7 @@
 // distances, and class probabilities.
 #include <cstdint>
 
+#include "kernels/dfl.h"
 #include "kernels/math.h"
 #include "kernels/numeric.h"
 
@@ -29,18 +30,7 @@ struct DetectDecodeKernel {
   DetectLevel level;
   T* out;
 
-  YOLO_HD float side(const T* bins, int s) const {
-    const T* p = bins + s * level.reg_max;
-    float m = to_float(p[0]);
-    for (int i = 1; i < level.reg_max; ++i) m = m > to_float(p[i]) ? m : to_float(p[i]);
-    float total = 0.0f, weighted = 0.0f;
-    for (int i = 0; i < level.reg_max; ++i) {
-      const float e = fast_exp(to_float(p[i]) - m);
-      total += e;
-      weighted += static_cast<float>(i) * e;
-    }
-    return weighted / total;
-  }
+  YOLO_HD float side(const T* bins, int s) const { return dfl_softmax(bins + s * level.reg_max, level.reg_max).mean; }
 
   YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
     const std::int64_t channels = 4 * level.reg_max + level.nc;

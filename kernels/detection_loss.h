@@ -9,6 +9,7 @@
 // R = reg_max, C = classes, A = anchors over all levels; anchor units are grid cells.
 #include <cstdint>
 
+#include "kernels/dfl.h"
 #include "kernels/math.h"
 
 namespace yolo {
@@ -62,18 +63,7 @@ struct DistDecodeKernel {
   YOLO_HD void operator()(std::int64_t row) const {
     const std::int64_t a = row % anchors_total;
     float d[4];
-    for (int s = 0; s < 4; ++s) {
-      const float* x = dist + (row * 4 + s) * reg_max;
-      float m = x[0];
-      for (int i = 1; i < reg_max; ++i) m = m > x[i] ? m : x[i];
-      float total = 0.0f, weighted = 0.0f;
-      for (int i = 0; i < reg_max; ++i) {
-        const float e = fast_exp(x[i] - m);
-        total += e;
-        weighted += e * static_cast<float>(i);
-      }
-      d[s] = weighted / total;
-    }
+    for (int s = 0; s < 4; ++s) d[s] = dfl_softmax(dist + (row * 4 + s) * reg_max, reg_max).mean;
     const float ax = anchors[a * 2], ay = anchors[a * 2 + 1], st = strides[a];
     const float b4[4] = {ax - d[0], ay - d[1], ax + d[2], ay + d[3]};
     for (int k = 0; k < 4; ++k) {
@@ -130,18 +120,10 @@ struct BoxChainKernel {
     const float unit = strides != nullptr ? strides[row % anchors_total] : 1.0f;
     const float g = sign * g_box[row * 4 + s] * unit * scale[0];
     const float* x = dist + (row * 4 + s) * reg_max;
-    float m = x[0];
-    for (int i = 1; i < reg_max; ++i) m = m > x[i] ? m : x[i];
-    float total = 0.0f, weighted = 0.0f;
+    const DflSoftmax sm = dfl_softmax(x, reg_max);
     for (int i = 0; i < reg_max; ++i) {
-      const float e = fast_exp(x[i] - m);
-      total += e;
-      weighted += e * static_cast<float>(i);
-    }
-    const float d = weighted / total;
-    for (int i = 0; i < reg_max; ++i) {
-      const float p = fast_exp(x[i] - m) / total;
-      ddist[(row * 4 + s) * reg_max + i] += g * p * (static_cast<float>(i) - d);
+      const float p = fast_exp(x[i] - sm.max) / sm.total;
+      ddist[(row * 4 + s) * reg_max + i] += g * p * (static_cast<float>(i) - sm.mean);
     }
   }
 };

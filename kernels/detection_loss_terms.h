@@ -5,6 +5,7 @@
 // Primitives::sum reduces, and its gradient in the same pass.
 #include <cstdint>
 
+#include "kernels/dfl.h"
 #include "kernels/math.h"
 #include "kernels/numeric.h"
 
@@ -31,10 +32,8 @@ struct DflLossKernel {
     t = t > 0.0f ? (t < hi ? t : hi) : 0.0f;  // NaN (a corrupt box) lands on 0, never out of bounds
     const int tl = static_cast<int>(t);       // t >= 0: truncation is floor
     const float wl = static_cast<float>(tl + 1) - t, wr = 1.0f - wl;
-    float m = to_float(logits[row]);
-    for (int i = 1; i < reg_max; ++i) m = m > to_float(logits[row + i]) ? m : to_float(logits[row + i]);
-    float total = 0.0f;
-    for (int i = 0; i < reg_max; ++i) total += fast_exp(to_float(logits[row + i]) - m);
+    const DflSoftmax sm = dfl_softmax(logits + row, reg_max);
+    const float m = sm.max, total = sm.total;
     const float log_total = logf(total);
     const float logp_l = to_float(logits[row + tl]) - m - log_total;
     const float logp_r = to_float(logits[row + tl + 1]) - m - log_total;

@@ -6,16 +6,6 @@
 #include "engine/ops/tensor_checks.h"
 
 namespace yolo {
-namespace {
-
-void check(const Context& ctx, const Tensor& t, DType dtype, const Shape& shape, std::string_view name) {
-  check_operand(ctx, t, "task_aligned_assign", name);
-  YOLO_CHECK(t.dtype() == dtype && t.shape() == shape, "task_aligned_assign: {} must be {}{}, got {}", name,
-             dtype_name(dtype), shape.str(), t.str());
-}
-
-}  // namespace
-
 TaskAlignment task_aligned_assign(const Context& ctx, const Tensor& pred_scores, const Tensor& pred_boxes,
                                   const Tensor& anchors, const Tensor& gt_boxes, const Tensor& gt_labels,
                                   const Tensor& gt_valid, const TaskAlignedAssignerOptions& options) {
@@ -23,12 +13,12 @@ TaskAlignment task_aligned_assign(const Context& ctx, const Tensor& pred_scores,
              "task_aligned_assign: pred_scores must be (B, A, C) and gt_boxes (B, M, 4), got {} and {}",
              pred_scores.str(), gt_boxes.str());
   const std::int64_t B = pred_scores.dim(0), A = pred_scores.dim(1), C = pred_scores.dim(2), M = gt_boxes.dim(1);
-  check(ctx, pred_scores, DType::f32, {B, A, C}, "pred_scores");
-  check(ctx, pred_boxes, DType::f32, {B, A, 4}, "pred_boxes");
-  check(ctx, anchors, DType::f32, {A, 2}, "anchors");
-  check(ctx, gt_boxes, DType::f32, {B, M, 4}, "gt_boxes");
-  check(ctx, gt_labels, DType::i32, {B, M}, "gt_labels");
-  check(ctx, gt_valid, DType::u8, {B, M}, "gt_valid");
+  check_tensor(ctx, pred_scores, "task_aligned_assign", "pred_scores", DType::f32, {B, A, C});
+  check_tensor(ctx, pred_boxes, "task_aligned_assign", "pred_boxes", DType::f32, {B, A, 4});
+  check_tensor(ctx, anchors, "task_aligned_assign", "anchors", DType::f32, {A, 2});
+  check_tensor(ctx, gt_boxes, "task_aligned_assign", "gt_boxes", DType::f32, {B, M, 4});
+  check_tensor(ctx, gt_labels, "task_aligned_assign", "gt_labels", DType::i32, {B, M});
+  check_tensor(ctx, gt_valid, "task_aligned_assign", "gt_valid", DType::u8, {B, M});
   YOLO_CHECK(options.topk >= 1 && options.topk <= A, "task_aligned_assign: topk {} for {} anchors", options.topk, A);
   TaskAlignment out{ctx.empty({B, A}, DType::u8), ctx.empty({B, A}, DType::i32), ctx.empty({B, A, 4}, DType::f32),
                     ctx.empty({B, A, C}, DType::f32)};

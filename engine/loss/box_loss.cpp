@@ -13,12 +13,6 @@ namespace {
 
 constexpr IouType kIouTypes[] = {IouType::iou, IouType::giou, IouType::diou, IouType::ciou, IouType::mpdiou};
 
-void check_f32(const Context& ctx, const Tensor& t, std::string_view op, std::string_view name, const Shape& shape) {
-  check_operand(ctx, t, op, name);
-  YOLO_CHECK(t.dtype() == DType::f32 && t.shape() == shape, "{}: {} must be f32{}, got {}", op, name, shape.str(),
-             t.str());
-}
-
 }  // namespace
 
 std::string_view iou_type_name(IouType type) {
@@ -52,11 +46,11 @@ void box_loss(const Context& ctx, const Tensor& pred, const Tensor& target, cons
   check_operand(ctx, pred, op, "pred");
   YOLO_CHECK(pred.ndim() == 2 && pred.dim(1) == 4, "{}: pred must be (P, 4) xyxy, got {}", op, pred.str());
   const std::int64_t P = pred.dim(0);
-  check_f32(ctx, pred, op, "pred", {P, 4});
-  check_f32(ctx, target, op, "target", {P, 4});
-  check_f32(ctx, weight, op, "weight", {P});
-  check_f32(ctx, loss, op, "loss", {P});
-  check_f32(ctx, grad_pred, op, "grad_pred", {P, 4});
+  check_tensor(ctx, pred, op, "pred", DType::f32, {P, 4});
+  check_tensor(ctx, target, op, "target", DType::f32, {P, 4});
+  check_tensor(ctx, weight, op, "weight", DType::f32, {P});
+  check_tensor(ctx, loss, op, "loss", DType::f32, {P});
+  check_tensor(ctx, grad_pred, op, "grad_pred", DType::f32, {P, 4});
   YOLO_CHECK(
       type != IouType::mpdiou || (std::isfinite(image_w) && std::isfinite(image_h) && image_w > 0.0f && image_h > 0.0f),
       "{}: mpdiou needs the image size, got {} x {}", op, image_w, image_h);

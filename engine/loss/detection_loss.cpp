@@ -12,6 +12,42 @@
 #include "kernels/detection_loss.h"
 
 namespace yolo {
+namespace {
+
+// Anchors at cell centres, (x + 0.5, y + 0.5) in grid cells and in pixels,
+// with their stride (ultralytics' make_anchors), for a set of level sizes:
+// built once per shape and kept in the context's op cache.
+struct AnchorGrid {
+  Tensor cells, pixels, strides;  // (A, 2), (A, 2), (A)
+};
+
+const AnchorGrid& anchor_grid(const Context& ctx, const std::vector<Tensor>& levels,
+                              const std::vector<float>& strides) {
+  std::string key = "detection_loss.anchors";
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    key += fmt::format(":{}x{}s{}", levels[i].dim(1), levels[i].dim(2), strides[i]);
+  return ctx.op_cache().get<AnchorGrid>(key, [&] {
+    std::int64_t A = 0;
+    for (const Tensor& l : levels) A += l.dim(1) * l.dim(2);
+    Tensor cells = ctx.empty_host({A, 2}, DType::f32), pixels = ctx.empty_host({A, 2}, DType::f32);
+    Tensor per_anchor = ctx.empty_host({A}, DType::f32);
+    std::int64_t a = 0;
+    for (std::size_t i = 0; i < levels.size(); ++i)
+      for (std::int64_t y = 0; y < levels[i].dim(1); ++y)
+        for (std::int64_t x = 0; x < levels[i].dim(2); ++x, ++a) {
+          const float ax = static_cast<float>(x) + 0.5f, ay = static_cast<float>(y) + 0.5f;
+          cells.data<float>()[2 * a] = ax;
+          cells.data<float>()[2 * a + 1] = ay;
+          pixels.data<float>()[2 * a] = ax * strides[i];
+          pixels.data<float>()[2 * a + 1] = ay * strides[i];
+          per_anchor.data<float>()[a] = strides[i];
+        }
+    return std::make_shared<AnchorGrid>(
+        AnchorGrid{to_device(ctx, cells), to_device(ctx, pixels), to_device(ctx, per_anchor)});
+  });
+}
+
+}  // namespace
 
 Tensor detection_loss(const Context& ctx, const std::vector<Tensor>& levels, const std::vector<float>& strides,
                       const DetectionTargets& targets, const DetectionLossOptions& o, std::vector<Tensor>& grads) {
@@ -28,24 +64,8 @@ Tensor detection_loss(const Context& ctx, const std::vector<Tensor>& levels, con
                "{}: levels must be f32 (B, H, W, {}), got {}", op, 4 * R + C, l.str());
     A += l.dim(1) * l.dim(2);
   }
-  // Anchors at cell centres in grid cells, with their stride (ultralytics' make_anchors).
-  Tensor anchors_h = ctx.empty_host({A, 2}, DType::f32), anchors_px_h = ctx.empty_host({A, 2}, DType::f32);
-  Tensor strides_h = ctx.empty_host({A}, DType::f32);
-  {
-    std::int64_t a = 0;
-    for (std::size_t i = 0; i < levels.size(); ++i)
-      for (std::int64_t y = 0; y < levels[i].dim(1); ++y)
-        for (std::int64_t x = 0; x < levels[i].dim(2); ++x, ++a) {
-          const float ax = static_cast<float>(x) + 0.5f, ay = static_cast<float>(y) + 0.5f;
-          anchors_h.data<float>()[2 * a] = ax;
-          anchors_h.data<float>()[2 * a + 1] = ay;
-          anchors_px_h.data<float>()[2 * a] = ax * strides[i];
-          anchors_px_h.data<float>()[2 * a + 1] = ay * strides[i];
-          strides_h.data<float>()[a] = strides[i];
-        }
-  }
-  const Tensor anchors = to_device(ctx, anchors_h), anchors_px = to_device(ctx, anchors_px_h);
-  const Tensor anchor_strides = to_device(ctx, strides_h);
+  const AnchorGrid& grid = anchor_grid(ctx, levels, strides);
+  const Tensor &anchors = grid.cells, &anchors_px = grid.pixels, &anchor_strides = grid.strides;
   const float image_h = static_cast<float>(levels[0].dim(1)) * strides[0];
   const float image_w = static_cast<float>(levels[0].dim(2)) * strides[0];
 

@@ -125,29 +125,47 @@ void translate_dnnl_errors(const char* what, F&& f) {
   }
 }
 
+// The weights a forward or backward-data primitive reads: the user's OHWI
+// memory and, when oneDNN wants another layout, a buffer of that layout and
+// the reorder that fills it on each call.
+struct ConvWeights {
+  memory user;
+  std::optional<OwnedMemory> blocked;
+  std::optional<dnnl::reorder> to_blocked;
+
+  ConvWeights(const Context& ctx, const ConvDims& d, const memory::desc& wanted)
+      : user(unbound(d.user_weights_md(), ctx.cpu().engine)) {
+    if (wanted != d.user_weights_md()) {
+      blocked.emplace(ctx, wanted);
+      to_blocked.emplace(user, blocked->mem);
+    }
+  }
+  const memory& for_primitive() const { return blocked ? blocked->mem : user; }
+  // Points at w's data and brings the primitive's copy up to date.
+  void bind(dnnl::stream& stream, void* w) {
+    user.set_data_handle(w);
+    if (to_blocked) to_blocked->execute(stream, user, blocked->mem);
+  }
+};
+
 struct ForwardPlan {
   dnnl::convolution_forward conv;
-  memory src, user_weights, dst, bias;
+  memory src, dst, bias;
+  ConvWeights weights;
   OwnedMemory scratchpad;
-  std::optional<OwnedMemory> weights;  // set when oneDNN wants another layout than OHWI
-  std::optional<dnnl::reorder> to_conv_weights;
   Args args;
 
   ForwardPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_forward::primitive_desc& pd,
               bool with_bias)
       : conv(pd),
         src(unbound(d.src_md(), ctx.cpu().engine)),
-        user_weights(unbound(d.user_weights_md(), ctx.cpu().engine)),
         dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        weights(ctx, d, pd.weights_desc()),
         scratchpad(ctx, pd.scratchpad_desc()) {
-    args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
-    if (pd.weights_desc() != d.user_weights_md()) {
-      weights.emplace(ctx, pd.weights_desc());
-      to_conv_weights.emplace(user_weights, weights->mem);
-      args[DNNL_ARG_WEIGHTS] = weights->mem;
-    } else {
-      args[DNNL_ARG_WEIGHTS] = user_weights;
-    }
+    args = {{DNNL_ARG_SRC, src},
+            {DNNL_ARG_DST, dst},
+            {DNNL_ARG_WEIGHTS, weights.for_primitive()},
+            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
     if (with_bias) {
       bias = unbound(d.bias_md(d.type), ctx.cpu().engine);
       args[DNNL_ARG_BIAS] = bias;
@@ -157,26 +175,21 @@ struct ForwardPlan {
 
 struct BackwardDataPlan {
   dnnl::convolution_backward_data conv;
-  memory diff_dst, user_weights, diff_src;
+  memory diff_dst, diff_src;
+  ConvWeights weights;
   OwnedMemory scratchpad;
-  std::optional<OwnedMemory> weights;
-  std::optional<dnnl::reorder> to_conv_weights;
   Args args;
 
   BackwardDataPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_backward_data::primitive_desc& pd)
       : conv(pd),
         diff_dst(unbound(d.dst_md(), ctx.cpu().engine)),
-        user_weights(unbound(d.user_weights_md(), ctx.cpu().engine)),
         diff_src(unbound(d.src_md(), ctx.cpu().engine)),
+        weights(ctx, d, pd.weights_desc()),
         scratchpad(ctx, pd.scratchpad_desc()) {
-    args = {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}, {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
-    if (pd.weights_desc() != d.user_weights_md()) {
-      weights.emplace(ctx, pd.weights_desc());
-      to_conv_weights.emplace(user_weights, weights->mem);
-      args[DNNL_ARG_WEIGHTS] = weights->mem;
-    } else {
-      args[DNNL_ARG_WEIGHTS] = user_weights;
-    }
+    args = {{DNNL_ARG_DIFF_DST, diff_dst},
+            {DNNL_ARG_DIFF_SRC, diff_src},
+            {DNNL_ARG_WEIGHTS, weights.for_primitive()},
+            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
   }
 };
 
@@ -238,10 +251,9 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     });
     dnnl::stream& stream = ctx.cpu().stream;
     plan.src.set_data_handle(x.raw_data());
-    plan.user_weights.set_data_handle(w.raw_data());
     plan.dst.set_data_handle(y.raw_data());
     if (with_bias) plan.bias.set_data_handle(b.raw_data());
-    if (plan.to_conv_weights) plan.to_conv_weights->execute(stream, plan.user_weights, plan.weights->mem);
+    plan.weights.bind(stream, w.raw_data());
     plan.conv.execute(stream, plan.args);
     stream.wait();
   });
@@ -267,9 +279,8 @@ void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const 
         });
     dnnl::stream& stream = ctx.cpu().stream;
     plan.diff_dst.set_data_handle(dy.raw_data());
-    plan.user_weights.set_data_handle(w.raw_data());
     plan.diff_src.set_data_handle(dx.raw_data());
-    if (plan.to_conv_weights) plan.to_conv_weights->execute(stream, plan.user_weights, plan.weights->mem);
+    plan.weights.bind(stream, w.raw_data());
     plan.conv.execute(stream, plan.args);
     stream.wait();
   });

@@ -15,6 +15,13 @@ void check_same_shape(const Tensor& a, const Tensor& b, std::string_view op, boo
   YOLO_CHECK(!same_dtype || a.dtype() == b.dtype(), "{}: dtypes differ: {} vs {}", op, a.str(), b.str());
 }
 
+void check_tensor(const Context& ctx, const Tensor& t, std::string_view op, std::string_view name, DType dtype,
+                  const Shape& shape) {
+  check_operand(ctx, t, op, name);
+  YOLO_CHECK(t.dtype() == dtype && t.shape() == shape, "{}: {} must be {}{}, got {}", op, name, dtype_name(dtype),
+             shape.str(), t.str());
+}
+
 void check_float(const Tensor& t, std::string_view op, std::string_view name) {
   const DType d = t.dtype();
   YOLO_CHECK(d == DType::f32 || d == DType::f16 || d == DType::bf16, "{}: {} must be f32, f16 or bf16, got {}", op,

@@ -25,6 +25,18 @@ void expect_close_to_scale(const Tensor& actual, const Tensor& expected, double 
 void expect_close_to_scale(const float* actual, const float* expected, std::int64_t n, double rtol,
                            const std::string& what);
 
+// Runs f and returns the message of the yolo::Error it throws ("" if none):
+// tests of clear errors check what the message says.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "";
+}
+
 // The tensor's values as f32 on the host (converting f16/bf16).
 std::vector<float> host_floats(const Context& ctx, const Tensor& t);
 

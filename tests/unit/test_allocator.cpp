@@ -83,7 +83,7 @@ TEST(CachingAllocator, OutOfMemoryFreesTheCacheAndRetries) {
   std::set<void*> outstanding;
   CachingAllocator alloc(std::make_unique<FakeDeviceMemory>(10 << 20, &calls, &outstanding), Device::cuda(0));
   void* a = alloc.allocate(6 << 20);
-  alloc.deallocate(a, 6 << 20);  // cached, still held from the "device"
+  alloc.deallocate(a, 6 << 20);       // cached, still held from the "device"
   void* b = alloc.allocate(8 << 20);  // does not fit beside the cached 6 MiB: cache released
   EXPECT_NE(b, nullptr);
   EXPECT_EQ(outstanding.size(), 1u);

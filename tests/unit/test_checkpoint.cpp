@@ -13,18 +13,10 @@
 namespace yolo {
 namespace {
 
+using test::error_of;
+
 namespace fs = std::filesystem;
 const std::vector<std::string> kModelDirs = {YOLO_TESTS_DIR "/../models"};
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "";
-}
 
 class Checkpoint : public ::testing::Test {
  protected:

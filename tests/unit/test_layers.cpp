@@ -15,16 +15,7 @@
 namespace yolo {
 namespace {
 
-// Runs f and returns the yolo::Error message it throws ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Conv2d, BetaOneAccumulatesWeightAndBiasGradients) {
   Context ctx;

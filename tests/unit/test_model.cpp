@@ -14,17 +14,9 @@
 namespace yolo {
 namespace {
 
-const std::vector<std::string> kModelDirs = {YOLO_TESTS_DIR "/../models", YOLO_TESTS_DIR "/../models/detect"};
+using test::error_of;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "";
-}
+const std::vector<std::string> kModelDirs = {YOLO_TESTS_DIR "/../models", YOLO_TESTS_DIR "/../models/detect"};
 
 TEST(ModelConfig, ScaleLetterPicksTheScaleOfTheSharedFile) {
   const ModelConfig n = load_model_config("yolov8n.yaml", kModelDirs);

@@ -24,14 +24,14 @@ TEST(Half, EveryBitPatternSurvivesARoundTrip) {
 TEST(Half, KnownValuesAndRounding) {
   EXPECT_EQ(float_to_half(1.0f), 0x3c00);
   EXPECT_EQ(float_to_half(-2.0f), 0xc000);
-  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);       // largest half
-  EXPECT_EQ(float_to_half(65519.99f), 0x7bff);      // still rounds down
-  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);       // halfway: rounds to even = inf
-  EXPECT_EQ(float_to_half(5.9604645e-8f), 0x0001);  // smallest subnormal
-  EXPECT_EQ(float_to_half(2.9802322e-8f), 0x0000);  // exactly half of it: ties to even (0)
-  EXPECT_EQ(float_to_half(2.9802326e-8f), 0x0001);  // just above half: rounds up
-  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048), 0x3c00);      // tie between 1 and 1+2^-10: even (1)
-  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048), 0x3c02);      // tie: even (1+2^-9)
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);            // largest half
+  EXPECT_EQ(float_to_half(65519.99f), 0x7bff);           // still rounds down
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);            // halfway: rounds to even = inf
+  EXPECT_EQ(float_to_half(5.9604645e-8f), 0x0001);       // smallest subnormal
+  EXPECT_EQ(float_to_half(2.9802322e-8f), 0x0000);       // exactly half of it: ties to even (0)
+  EXPECT_EQ(float_to_half(2.9802326e-8f), 0x0001);       // just above half: rounds up
+  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048), 0x3c00);  // tie between 1 and 1+2^-10: even (1)
+  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048), 0x3c02);  // tie: even (1+2^-9)
   EXPECT_EQ(float_to_half(std::numeric_limits<float>::infinity()), 0x7c00);
   EXPECT_EQ(float_to_half(-0.0f), 0x8000);
   EXPECT_EQ(half_to_float(0x3555), 0.333251953125f);

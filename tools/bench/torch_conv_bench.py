@@ -9,9 +9,9 @@ autograd runs for that gradient.
 """
 import json
 import sys
-import time
 
 import torch
+from timing import best_mean
 
 SHAPES = [  # label, (N, H, W, C), out channels, kernel, stride, padding
     ("stem_3to16_k3s2_320", (16, 320, 320, 3), 16, 3, 2, 1),
@@ -20,20 +20,6 @@ SHAPES = [  # label, (N, H, W, C), out channels, kernel, stride, padding
     ("down_64to128_k3s2_40", (16, 40, 40, 64), 128, 3, 2, 1),
     ("c2f_48to32_k1_80", (16, 80, 80, 48), 32, 1, 1, 0),
 ]
-
-
-def best_time(fn, min_seconds, repetitions=5):
-    """Like yolo-bench's figure: the mean time per call of a loop that runs
-    for at least min_seconds, best of `repetitions` such loops."""
-    fn()  # warm-up: oneDNN builds its primitive on the first call
-    best = float("inf")
-    for _ in range(repetitions):
-        calls, start = 0, time.perf_counter()
-        while time.perf_counter() - start < min_seconds:
-            fn()
-            calls += 1
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
 
 
 def main():
@@ -58,7 +44,7 @@ def main():
 
         for direction, fn in (("forward", forward), ("backward_data", backward([True, False, False])),
                               ("backward_weights", backward([False, True, False]))):
-            print(json.dumps({"name": label, "direction": direction, "seconds": best_time(fn, min_seconds),
+            print(json.dumps({"name": label, "direction": direction, "seconds": best_mean(fn, min_seconds, repetitions=5),
                               "flops": flops}), flush=True)
 
 

@@ -7,7 +7,6 @@ head outputs, and the TaskAlignedAssigner alone. Prints JSON lines
 import json
 import os
 import sys
-import time
 from types import SimpleNamespace
 
 import torch
@@ -15,21 +14,10 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "convert"))
 import ultralytics_to_safetensors as convert  # noqa: E402
 from ultralytics.utils.loss import v8DetectionLoss  # noqa: E402
+from timing import best_mean  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 B, SIZE, NC, OBJECTS = 16, 640, 80, 20
-
-
-def best_mean(fn, min_seconds, repetitions=3):
-    fn()
-    best = float("inf")
-    for _ in range(repetitions):
-        calls, start = 0, time.perf_counter()
-        while time.perf_counter() - start < min_seconds:
-            fn()
-            calls += 1
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
 
 
 def main():

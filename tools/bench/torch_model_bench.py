@@ -7,27 +7,15 @@ Run with the project's venv python (ultralytics on Debian's torch).
 import json
 import os
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "convert"))
 import ultralytics_to_safetensors as convert  # noqa: E402
+from timing import best_mean  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 CASES = [("yolov8n", "models/yolov8.yaml", "n", 320, 16), ("yolov8n", "models/yolov8.yaml", "n", 640, 16)]
-
-
-def best_mean(fn, min_seconds, repetitions=3):
-    fn()
-    best = float("inf")
-    for _ in range(repetitions):
-        calls, start = 0, time.perf_counter()
-        while time.perf_counter() - start < min_seconds:
-            fn()
-            calls += 1
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
 
 
 def levels(raw):
