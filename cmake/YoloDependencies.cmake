@@ -9,3 +9,6 @@ find_package(benchmark REQUIRED)
 if(YOLO_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# OpenCV: image decoding and the synthetic dataset. SYSTEM include (see
+# yolo_link_opencv) so its headers' C++20 deprecation warnings stay quiet.
+find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs)

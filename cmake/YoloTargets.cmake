@@ -21,3 +21,10 @@ function(yolo_target_defaults target)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:${_cuda}>)
   endif()
 endfunction()
+
+# yolo_link_opencv(target scope): OpenCV's three libraries, headers as system
+# headers (C++20 warns about enum arithmetic inside them).
+function(yolo_link_opencv target scope)
+  target_include_directories(${target} SYSTEM ${scope} ${OpenCV_INCLUDE_DIRS})
+  target_link_libraries(${target} ${scope} opencv_core opencv_imgproc opencv_imgcodecs)
+endfunction()

@@ -19,5 +19,6 @@ void register_conv_benchmarks(const BenchContexts& contexts);
 void register_layer_benchmarks(const BenchContexts& contexts);
 void register_model_benchmarks(const BenchContexts& contexts);
 void register_loss_benchmarks(const BenchContexts& contexts);
+void register_data_benchmarks(const BenchContexts& contexts);
 
 }  // namespace yolo::bench

@@ -1,0 +1,98 @@
+#include "engine/data/batch_builder.h"
+
+#include <cstring>
+#include <vector>
+
+#include "engine/core/copy.h"
+#include "engine/core/error.h"
+#include "engine/data/batch_builder_impl.h"
+#include "engine/ops/tensor_checks.h"
+
+namespace yolo {
+namespace {
+
+void check_plans(std::span<const HostImage> images, std::span<const SampleGeometry> geometries) {
+  for (const HostImage& im : images) {
+    YOLO_CHECK(im.pixels != nullptr && im.width > 0 && im.height > 0, "build_batch: an empty source image");
+  }
+  for (const SampleGeometry& g : geometries) {
+    YOLO_CHECK(g.tile_count >= 1 && g.tile_count <= kMaxCanvasTiles, "build_batch: {} tiles", g.tile_count);
+    for (int t = 0; t < g.tile_count; ++t) {
+      const CanvasTile& tile = g.tiles[t];
+      YOLO_CHECK(tile.image >= 0 && tile.image < static_cast<std::int32_t>(images.size()),
+                 "build_batch: tile of image {} of {}", tile.image, images.size());
+      const HostImage& im = images[tile.image];
+      // The kernel reads source pixel (c - pad) for canvas pixels c in the rectangle.
+      const bool inside = tile.x0 <= tile.x1 && tile.y0 <= tile.y1 && tile.x0 - tile.pad_x >= 0 &&
+                          tile.y0 - tile.pad_y >= 0 && tile.x1 - tile.pad_x <= im.width &&
+                          tile.y1 - tile.pad_y <= im.height;
+      YOLO_CHECK(inside, "build_batch: tile [{}, {}) x [{}, {}) minus ({}, {}) leaves the {}x{} source image",
+                 tile.x0, tile.x1, tile.y0, tile.y1, tile.pad_x, tile.pad_y, im.width, im.height);
+      // Tile t must lie in quadrant t of the split (the kernel looks it up there).
+      const bool right = (t & 1) != 0, below = (t & 2) != 0;
+      const bool in_quadrant = tile.x0 >= tile.x1 || tile.y0 >= tile.y1 ||
+                               ((right ? tile.x0 >= g.split_x : tile.x1 <= g.split_x) &&
+                                (below ? tile.y0 >= g.split_y : tile.y1 <= g.split_y));
+      YOLO_CHECK(in_quadrant, "build_batch: tile {} is not in quadrant {} of the split at ({}, {})", t, t, g.split_x,
+                 g.split_y);
+    }
+  }
+}
+
+// A host array of POD structs as a contiguous device tensor of bytes.
+template <class T>
+Tensor upload_bytes(const Context& ctx, const T* items, std::size_t count) {
+  Tensor host = ctx.empty_host({static_cast<std::int64_t>(count * sizeof(T))}, DType::u8);
+  std::memcpy(host.data<std::uint8_t>(), items, count * sizeof(T));
+  return to_device(ctx, host);
+}
+
+// CUDA: the sources packed into one buffer and uploaded, then the table of
+// their device addresses and the geometries.
+void gather_on_device(const Context& ctx, std::span<const HostImage> images,
+                      std::span<const SampleGeometry> geometries, Tensor& out) {
+  std::int64_t total = 0;
+  for (const HostImage& im : images) total += static_cast<std::int64_t>(im.width) * im.height * 3;
+  Tensor staging = ctx.empty_host({total}, DType::u8);
+  std::vector<std::int64_t> offsets;
+  std::int64_t at = 0;
+  for (const HostImage& im : images) {
+    const std::int64_t bytes = static_cast<std::int64_t>(im.width) * im.height * 3;
+    std::memcpy(staging.data<std::uint8_t>() + at, im.pixels, static_cast<std::size_t>(bytes));
+    offsets.push_back(at);
+    at += bytes;
+  }
+  const Tensor pixels = to_device(ctx, staging);
+  std::vector<SourceImage> table;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    table.push_back(SourceImage{pixels.data<std::uint8_t>() + offsets[i], images[i].width, images[i].height});
+  }
+  const Tensor table_d = upload_bytes(ctx, table.data(), table.size());
+  const Tensor geometries_d = upload_bytes(ctx, geometries.data(), geometries.size());
+  dispatch_backend(ctx.device(), [&]<class B>() {
+    BatchBuilderImpl<B>::gather(ctx, reinterpret_cast<const SourceImage*>(table_d.data<std::uint8_t>()),
+                                reinterpret_cast<const SampleGeometry*>(geometries_d.data<std::uint8_t>()), out);
+  });
+  // The uploads are freed when this returns: the stream-ordered allocator
+  // reuses them only after the kernel queued before.
+}
+
+}  // namespace
+
+void build_batch(const Context& ctx, std::span<const HostImage> images, std::span<const SampleGeometry> geometries,
+                 Tensor& out) {
+  YOLO_CHECK(out.defined() && out.ndim() == 4, "build_batch: out must be (B, H, W, 3)");
+  check_tensor(ctx, out, "build_batch", "out", DType::f32,
+               {static_cast<std::int64_t>(geometries.size()), out.dim(1), out.dim(2), 3});
+  check_plans(images, geometries);
+  if (geometries.empty()) return;
+  if (ctx.device().is_cpu()) {
+    std::vector<SourceImage> table;
+    for (const HostImage& im : images) table.push_back(SourceImage{im.pixels, im.width, im.height});
+    BatchBuilderImpl<Cpu>::gather(ctx, table.data(), geometries.data(), out);
+    return;
+  }
+  gather_on_device(ctx, images, geometries, out);
+}
+
+}  // namespace yolo

@@ -1,0 +1,162 @@
+#include "engine/data/image_store.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "engine/core/error.h"
+#include "engine/io/npy.h"
+
+namespace yolo {
+namespace {
+
+// Runs f(i) for i in [0, n) on `workers` threads; the first exception stops
+// the others and is rethrown here (an exception leaving a thread would abort).
+template <class F>
+void for_each_parallel(std::int64_t n, int workers, const F& f) {
+  std::atomic<std::int64_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto run = [&] {
+    try {
+      for (std::int64_t i = next++; i < n; i = next++) f(i);
+    } catch (...) {
+      next = n;
+      const std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::max(workers, 1); ++t) threads.emplace_back(run);
+  run();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::filesystem::path npy_path(const std::filesystem::path& image) {
+  std::filesystem::path p = image;
+  return p.replace_extension(".npy");
+}
+
+cv::Mat decode(const std::filesystem::path& file) {
+  cv::Mat im = cv::imread(file.string(), cv::IMREAD_COLOR);  // BGR, EXIF orientation applied
+  YOLO_CHECK(!im.empty(), "{}: the image no longer decodes (changed since the label check?)", file.string());
+  return im;
+}
+
+cv::Mat read_npy_image(const std::filesystem::path& file) {
+  const NpyArray a = read_npy(file.string());
+  YOLO_CHECK(a.descr == "|u1" && a.shape.size() == 3 && a.shape[2] == 3, "{}: not an (H, W, 3) u8 image",
+             file.string());
+  cv::Mat im(static_cast<int>(a.shape[0]), static_cast<int>(a.shape[1]), CV_8UC3);
+  std::copy(a.bytes.begin(), a.bytes.end(), reinterpret_cast<char*>(im.data));
+  return im;
+}
+
+// Temp file and rename: a crash never leaves a half-written cache entry.
+bool write_npy_image(const std::filesystem::path& file, const cv::Mat& im) {
+  const std::filesystem::path tmp = file.string() + fmt::format(".tmp{}", ::getpid());
+  try {
+    write_npy(tmp.string(), "|u1", {im.rows, im.cols, 3}, im.data, im.total() * 3);
+    std::filesystem::rename(tmp, file);
+    return true;
+  } catch (const std::exception&) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    return false;
+  }
+}
+
+}  // namespace
+
+CacheMode parse_cache_mode(std::string_view text) {
+  if (text == "ram" || text == "true" || text == "True") return CacheMode::ram;
+  if (text == "disk") return CacheMode::disk;
+  if (text.empty() || text == "none" || text == "false" || text == "False") return CacheMode::none;
+  YOLO_FAIL("--cache {}: expected ram, disk or none", text);
+}
+
+ImageExtent resized_extent(ImageExtent original, std::int32_t imgsz) {
+  const std::int32_t long_side = std::max(original.width, original.height);
+  if (long_side == imgsz) return original;
+  const double r = static_cast<double>(imgsz) / long_side;
+  return ImageExtent{std::min(static_cast<std::int32_t>(std::ceil(original.width * r)), imgsz),
+                     std::min(static_cast<std::int32_t>(std::ceil(original.height * r)), imgsz)};
+}
+
+ImageStore::ImageStore(std::vector<std::filesystem::path> files, std::vector<ImageExtent> original_extents,
+                       std::int32_t imgsz, CacheMode mode, int workers)
+    : files_(std::move(files)), imgsz_(imgsz), mode_(mode) {
+  YOLO_CHECK(imgsz > 0, "image size {} must be positive", imgsz);
+  YOLO_CHECK(files_.size() == original_extents.size(), "image store: {} files, {} sizes", files_.size(),
+             original_extents.size());
+  for (const ImageExtent& e : original_extents) extents_.push_back(resized_extent(e, imgsz));
+  if (mode_ == CacheMode::ram) {
+    ram_.resize(files_.size());
+    for_each_parallel(size(), workers, [&](std::int64_t i) { ram_[i] = load(i); });
+  } else if (mode_ == CacheMode::disk) {
+    std::atomic<std::int64_t> unwritable{0};
+    for_each_parallel(size(), workers, [&](std::int64_t i) {
+      const std::filesystem::path npy = npy_path(files_[i]);
+      if (!std::filesystem::exists(npy) && !write_npy_image(npy, decode(files_[i]))) ++unwritable;
+    });
+    if (unwritable > 0) {
+      std::fprintf(stderr, "warning: --cache disk: %lld images could not be cached (read-only folder?); decoding them\n",
+                   static_cast<long long>(unwritable.load()));
+    }
+  }
+}
+
+std::shared_ptr<const DecodedImage> ImageStore::get(std::int64_t i) const {
+  YOLO_CHECK(i >= 0 && i < size(), "image {} of {}", i, size());
+  if (mode_ == CacheMode::ram) return ram_[i];
+  return load(i);
+}
+
+std::shared_ptr<const DecodedImage> ImageStore::load(std::int64_t i) const {
+  cv::Mat im;
+  if (mode_ == CacheMode::disk) {
+    const std::filesystem::path npy = npy_path(files_[i]);
+    if (std::filesystem::exists(npy)) {
+      try {
+        im = read_npy_image(npy);
+      } catch (const Error&) {
+        std::error_code ignored;  // a corrupt cache entry: decode again
+        std::filesystem::remove(npy, ignored);
+      }
+    }
+  }
+  if (im.empty()) im = decode(files_[i]);
+  const ImageExtent e = extents_[i];
+  if (im.cols != e.width || im.rows != e.height) {
+    cv::Mat resized;
+    cv::resize(im, resized, cv::Size(e.width, e.height), 0, 0, cv::INTER_LINEAR);
+    im = resized;
+  }
+  auto out = std::make_shared<DecodedImage>();
+  out->width = im.cols, out->height = im.rows;
+  out->pixels.resize(static_cast<std::size_t>(im.total()) * 3);
+  if (im.isContinuous()) {
+    std::copy(im.data, im.data + out->pixels.size(), out->pixels.begin());
+  } else {
+    for (int y = 0; y < im.rows; ++y) std::copy(im.ptr(y), im.ptr(y) + im.cols * 3, out->pixels.begin() + y * im.cols * 3);
+  }
+  return out;
+}
+
+std::int64_t ImageStore::cached_bytes() const {
+  std::int64_t bytes = 0;
+  for (const auto& im : ram_) bytes += im ? static_cast<std::int64_t>(im->pixels.size()) : 0;
+  return bytes;
+}
+
+}  // namespace yolo

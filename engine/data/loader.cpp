@@ -1,0 +1,164 @@
+#include "engine/data/loader.h"
+
+#include <algorithm>
+
+#include "engine/core/error.h"
+#include "engine/data/batch_builder.h"
+#include "engine/data/sample_random.h"
+
+namespace yolo {
+
+// A batch as a worker leaves it: the plans and labels always; the pixels
+// too when the consumer is the CPU (otherwise the device builds them).
+struct DataLoader::Prepared {
+  std::int64_t number = 0;
+  std::vector<std::int64_t> indices;
+  std::vector<std::shared_ptr<const DecodedImage>> sources;
+  std::vector<SampleGeometry> geometries;
+  std::vector<std::vector<PixelBox>> labels;
+  Tensor host_images;
+};
+
+DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox>> labels, LoaderOptions options)
+    : store_(store),
+      labels_(std::move(labels)),
+      options_(options),
+      host_memory_(std::make_shared<CpuAllocator>()),
+      sampler_(SamplerOptions{store.size(), options.rank, options.world_size, options.shuffle, options.seed}) {
+  YOLO_CHECK(static_cast<std::int64_t>(labels_.size()) == store_.size(), "loader: {} label lists for {} images",
+             labels_.size(), store_.size());
+  YOLO_CHECK(options_.batch >= 1, "--batch {} must be at least 1", options_.batch);
+  YOLO_CHECK(options_.workers >= 0, "--workers {} must not be negative", options_.workers);
+  options_.workers = std::max(options_.workers, 1);  // 0 (ultralytics: the main process) -> one thread
+  options_.prefetch = std::max(options_.prefetch, 1);
+}
+
+DataLoader::~DataLoader() { stop_workers(); }
+
+std::int64_t DataLoader::batches_per_epoch() const {
+  return (sampler_.samples_per_rank() + options_.batch - 1) / options_.batch;
+}
+
+void DataLoader::stop_workers() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+}
+
+void DataLoader::start_epoch(std::int64_t epoch, bool mosaic) {
+  stop_workers();
+  order_ = sampler_.indices(epoch);
+  ready_.clear();
+  ready_.resize(static_cast<std::size_t>(batches_per_epoch()));
+  failure_ = nullptr;
+  next_batch_ = 0;
+  stopping_ = false;
+  const int count = static_cast<int>(std::min<std::int64_t>(options_.workers, batches_per_epoch()));
+  for (int w = 0; w < count; ++w) workers_.emplace_back([this, w, epoch, mosaic] { work(w, epoch, mosaic); });
+}
+
+// Worker w prepares batches w, w + W, w + 2W, ..., staying at most
+// W * prefetch batches ahead of the consumer.
+void DataLoader::work(int worker, std::int64_t epoch, bool mosaic) {
+  ContextOptions single_thread;
+  single_thread.num_threads = 1;  // parallelism comes from the workers
+  const Context worker_ctx(Device::cpu(), single_thread);
+  const std::int64_t ahead = static_cast<std::int64_t>(options_.workers) * options_.prefetch;
+  for (std::int64_t number = worker; number < batches_per_epoch(); number += options_.workers) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || number < next_batch_ + ahead; });
+      if (stopping_) return;
+    }
+    try {
+      auto prepared = std::make_unique<Prepared>(prepare(number, epoch, mosaic, worker_ctx));
+      const std::lock_guard lock(mutex_);
+      ready_[number] = std::move(prepared);
+    } catch (...) {
+      const std::lock_guard lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+      changed_.notify_all();
+      return;
+    }
+    changed_.notify_all();
+  }
+}
+
+DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch, bool mosaic,
+                                         const Context& worker_ctx) const {
+  Prepared p;
+  p.number = number;
+  const std::int64_t first = number * options_.batch;
+  const std::int64_t last = std::min<std::int64_t>(first + options_.batch, static_cast<std::int64_t>(order_.size()));
+  AugmentOptions hyp = options_.hyp;
+  if (!mosaic) hyp.mosaic = 0.0;
+  const std::int32_t s = store_.imgsz();
+  std::vector<std::int64_t> slot_image;  // dataset index of each source slot
+  for (std::int64_t k = first; k < last; ++k) {
+    const std::int64_t index = order_[k];
+    // Draws keyed by the sample's place in the global epoch order: the same
+    // for any number of workers, different on every rank.
+    SampleRandom random(options_.seed, static_cast<std::uint64_t>(epoch),
+                        static_cast<std::uint64_t>(options_.rank * sampler_.samples_per_rank() + k));
+    const SamplePlan plan = options_.augment ? plan_training_sample(hyp, s, index, store_.extents(), random)
+                                             : plan_letterbox(index, store_.extent(index), s, s);
+    std::vector<std::int32_t> slots;
+    std::vector<std::span<const LabelBox>> tile_labels;
+    for (const CanvasTile& tile : plan.tiles) {
+      auto found = std::find(slot_image.begin(), slot_image.end(), tile.image);
+      if (found == slot_image.end()) {
+        slot_image.push_back(tile.image);
+        p.sources.push_back(store_.get(tile.image));
+        found = slot_image.end() - 1;
+      }
+      slots.push_back(static_cast<std::int32_t>(found - slot_image.begin()));
+      tile_labels.emplace_back(labels_[tile.image]);
+    }
+    p.indices.push_back(index);
+    p.geometries.push_back(sample_geometry(plan, slots));
+    p.labels.push_back(transform_labels(plan, tile_labels));
+  }
+  if (options_.device.is_cpu()) {
+    std::vector<HostImage> images;
+    for (const auto& im : p.sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
+    // Plain host memory: the batch outlives this worker's context.
+    p.host_images = Tensor::empty(host_memory_, {static_cast<std::int64_t>(p.geometries.size()), s, s, 3}, DType::f32);
+    build_batch(worker_ctx, images, p.geometries, p.host_images);
+  }
+  return p;
+}
+
+std::optional<Batch> DataLoader::next(const Context& ctx) {
+  YOLO_CHECK(ctx.device() == options_.device, "loader: batches were planned for {}, asked on {}",
+             options_.device.str(), ctx.device().str());
+  std::unique_ptr<Prepared> p;
+  {
+    std::unique_lock lock(mutex_);
+    if (next_batch_ >= static_cast<std::int64_t>(ready_.size())) return std::nullopt;
+    changed_.wait(lock, [&] { return ready_[next_batch_] != nullptr || failure_; });
+    if (!ready_[next_batch_]) std::rethrow_exception(failure_);
+    p = std::move(ready_[next_batch_]);
+    ++next_batch_;
+  }
+  changed_.notify_all();
+  Batch batch;
+  batch.number = p->number;
+  batch.indices = std::move(p->indices);
+  batch.labels = std::move(p->labels);
+  if (p->host_images.defined()) {
+    batch.images = std::move(p->host_images);
+  } else {
+    std::vector<HostImage> images;
+    for (const auto& im : p->sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
+    const std::int32_t s = store_.imgsz();
+    batch.images = ctx.empty({static_cast<std::int64_t>(p->geometries.size()), s, s, 3}, DType::f32);
+    build_batch(ctx, images, p->geometries, batch.images);
+  }
+  return batch;
+}
+
+}  // namespace yolo
