@@ -1,7 +1,7 @@
 #pragma once
 // defines: the training-batch gather kernel (BuildBatchKernel), the plain
 // data it reads (SourceImage, CanvasTile, SampleGeometry) and its pieces
-// (canvas_pixel, sample_canvas, jitter_hsv).
+// (sample_block_in_one_tile, sample_block_any_tiles, jitter_hsv).
 //
 // A training image is the composition, right to left, of
 //   flip  o  warp(M)  o  canvas
@@ -20,11 +20,27 @@
 
 namespace yolo {
 
-// One decoded source image: BGR bytes, rows of width * 3 (on the kernel's device).
+// One decoded source image on the kernel's device: a 32-bit word per pixel,
+// bytes B, G, R, unused (little-endian: B | G << 8 | R << 16), rows of
+// `width` words. Whole words make every sample one aligned load (a vector
+// gather on the CPU) instead of three byte loads.
 struct SourceImage {
-  const std::uint8_t* pixels;
+  const std::uint32_t* pixels;
   std::int32_t width, height;
 };
+
+YOLO_HD YOLO_ALWAYS_INLINE float channel_of(std::uint32_t bgrx, int c) {
+  return static_cast<float>((bgrx >> (8 * c)) & 0xffu);
+}
+
+// Channel c between four neighbours: top = p00 + ax (p01 - p00), bottom
+// likewise, result = top + ay (bottom - top).
+YOLO_HD YOLO_ALWAYS_INLINE float bilinear(std::uint32_t p00, std::uint32_t p01, std::uint32_t p10, std::uint32_t p11,
+                                          int c, float ax, float ay) {
+  const float top = channel_of(p00, c) + ax * (channel_of(p01, c) - channel_of(p00, c));
+  const float bottom = channel_of(p10, c) + ax * (channel_of(p11, c) - channel_of(p10, c));
+  return top + ay * (bottom - top);
+}
 
 // A rectangle [x0, x1) x [y0, y1) of the canvas showing source image `image`:
 // canvas pixel (cx, cy) is source pixel (cx - pad_x, cy - pad_y).
@@ -35,81 +51,125 @@ struct CanvasTile {
 };
 
 inline constexpr int kMaxCanvasTiles = 4;
-inline constexpr float kPadGrey = 114.0f;
 
-// The canvas is cut into quadrants at (split_x, split_y); tile q (if any)
-// lies in quadrant q = (cx >= split_x) + 2 (cy >= split_y): the mosaic's
-// top-left, top-right, bottom-left, bottom-right. One tile: split at the
-// canvas' far corner, so every pixel is in quadrant 0. A pixel outside its
-// quadrant's tile is grey. The lookup is O(1), not a search over tiles.
+// Tiles never overlap (the planners place them so; build_batch checks), so
+// a canvas pixel belongs to at most one tile, and is grey outside them all.
 struct SampleGeometry {
   // Output pixel (x, y, 1) -> canvas point (u, v, w) / w, flips included.
   float inverse[9];
   CanvasTile tiles[kMaxCanvasTiles];
   std::int32_t tile_count;
-  std::int32_t split_x, split_y;
   // HSV jitter in OpenCV's 8-bit units: hue (0..180) += hue_shift (mod 180,
   // |hue_shift| < 180), saturation and value *= their gains and clip at 255.
   // Off: 0, 1, 1.
   float hue_shift, sat_gain, val_gain;
 };
 
-YOLO_HD int quadrant_of(const SampleGeometry& g, int cx, int cy) {
-  return (cx >= g.split_x ? 1 : 0) + (cy >= g.split_y ? 2 : 0);
+inline constexpr std::uint32_t kPadGreyWord = 114u | (114u << 8) | (114u << 16);
+
+// Canvas points far outside (and NaN) move to -2, where every neighbour is
+// grey; this also keeps the int conversions in range.
+YOLO_HD YOLO_ALWAYS_INLINE float tame_coordinate(float p) { return p > -2.0f && p < 1.0e6f ? p : -2.0f; }
+
+// Bilinear sampling of the canvas for L lanes (points px, py): x0 =
+// floor(px), ax = px - x0 (likewise y), value = sum over the 2x2 neighbours
+// of canvas(x0 + i, y0 + j) (i ? ax : 1 - ax) (j ? ay : 1 - ay).
+//
+// Fast case: every lane's 2x2 neighbourhood inside one tile (most of an
+// image): one gather per neighbour from that tile's image. Returns false,
+// computing nothing, otherwise. The candidate tile is the one holding lane
+// 0's point; p >= x0 and p < x1 - 1 are floor(p) >= x0 and floor(p) + 1 < x1
+// for integer bounds (false for NaN).
+template <int L>
+YOLO_HD bool sample_block_in_one_tile(const SourceImage* images, const SampleGeometry& g,
+                                      const float* YOLO_RESTRICT px, const float* YOLO_RESTRICT py,
+                                      float* YOLO_RESTRICT bv, float* YOLO_RESTRICT gv, float* YOLO_RESTRICT rv) {
+  // Truncation, not floor, picks the candidate: any candidate is safe (the
+  // bounds test decides), and a floorf of lane 0 here would be shared with
+  // the loop's, which then no longer vectorises.
+  const float x = tame_coordinate(px[0]), y = tame_coordinate(py[0]);
+  int t = 0;
+  while (t < g.tile_count && !(x >= g.tiles[t].x0 && x < g.tiles[t].x1 && y >= g.tiles[t].y0 && y < g.tiles[t].y1)) ++t;
+  if (t == g.tile_count) return false;
+  const CanvasTile& tile = g.tiles[t];
+  const float lo_x = static_cast<float>(tile.x0), hi_x = static_cast<float>(tile.x1 - 1);
+  const float lo_y = static_cast<float>(tile.y0), hi_y = static_cast<float>(tile.y1 - 1);
+  int inside = 1;
+  YOLO_LANE_LOOP
+  for (int l = 0; l < L; ++l) inside &= (px[l] >= lo_x) & (px[l] < hi_x) & (py[l] >= lo_y) & (py[l] < hi_y);
+  if (!inside) return false;
+  const SourceImage& im = images[tile.image];
+  const std::uint32_t* YOLO_RESTRICT pixels = im.pixels;
+  const int w = im.width, pad_x = tile.pad_x, pad_y = tile.pad_y;
+  YOLO_LANE_LOOP
+  for (int l = 0; l < L; ++l) {
+    const float fx = floorf(px[l]), fy = floorf(py[l]);
+    const float ax = px[l] - fx, ay = py[l] - fy;
+    const int i = (static_cast<int>(fy) - pad_y) * w + (static_cast<int>(fx) - pad_x);
+    const std::uint32_t p00 = pixels[i], p01 = pixels[i + 1], p10 = pixels[i + w], p11 = pixels[i + w + 1];
+    // Channels written out: a loop over them here keeps g++ from vectorising over lanes.
+    bv[l] = bilinear(p00, p01, p10, p11, 0, ax, ay);
+    gv[l] = bilinear(p00, p01, p10, p11, 1, ax, ay);
+    rv[l] = bilinear(p00, p01, p10, p11, 2, ax, ay);
+  }
+  return true;
 }
 
-// The value of canvas pixel (cx, cy), channel order BGR, as floats 0..255.
-YOLO_HD void canvas_pixel(const SourceImage* images, const SampleGeometry& g, int cx, int cy, float bgr[3]) {
-  const int q = quadrant_of(g, cx, cy);
-  if (q < g.tile_count) {
-    const CanvasTile& tile = g.tiles[q];
-    if (cx >= tile.x0 && cx < tile.x1 && cy >= tile.y0 && cy < tile.y1) {
-      const SourceImage& im = images[tile.image];
-      const std::uint8_t* p =
-          im.pixels + (static_cast<std::int64_t>(cy - tile.pad_y) * im.width + (cx - tile.pad_x)) * 3;
-      bgr[0] = p[0];
-      bgr[1] = p[1];
-      bgr[2] = p[2];
-      return;
-    }
+// The neighbours (x0 + i, y0 + j) of L lanes that lie inside `tile` take its
+// pixel; the others keep theirs. & not &&: short-circuit branches would keep
+// g++ from vectorising; the index is computed only where inside (elsewhere
+// it could overflow), and 0 (a valid load, discarded) otherwise. Its own
+// function, not inlined on the CPU: inlined into the loop over tiles, g++
+// hoists the index-0 load out of it and then cannot vectorise the gathers.
+template <int L>
+YOLO_HD YOLO_NOINLINE_HOST void gather_from_tile(const CanvasTile tile, const SourceImage image,
+                                                 const int* YOLO_RESTRICT x0, const int* YOLO_RESTRICT y0,
+                                                 std::uint32_t* YOLO_RESTRICT p00, std::uint32_t* YOLO_RESTRICT p01,
+                                                 std::uint32_t* YOLO_RESTRICT p10, std::uint32_t* YOLO_RESTRICT p11) {
+  const std::uint32_t* YOLO_RESTRICT pixels = image.pixels;
+  const int w = image.width;
+  YOLO_LANE_LOOP
+  for (int l = 0; l < L; ++l) {
+    const int xa = x0[l], xb = x0[l] + 1, ya = y0[l], yb = y0[l] + 1;
+    const bool in_xa = (xa >= tile.x0) & (xa < tile.x1), in_xb = (xb >= tile.x0) & (xb < tile.x1);
+    const bool in_ya = (ya >= tile.y0) & (ya < tile.y1), in_yb = (yb >= tile.y0) & (yb < tile.y1);
+    const bool in00 = in_ya & in_xa, in01 = in_ya & in_xb, in10 = in_yb & in_xa, in11 = in_yb & in_xb;
+    const std::uint32_t q00 = pixels[in00 ? (ya - tile.pad_y) * w + (xa - tile.pad_x) : 0];
+    const std::uint32_t q01 = pixels[in01 ? (ya - tile.pad_y) * w + (xb - tile.pad_x) : 0];
+    const std::uint32_t q10 = pixels[in10 ? (yb - tile.pad_y) * w + (xa - tile.pad_x) : 0];
+    const std::uint32_t q11 = pixels[in11 ? (yb - tile.pad_y) * w + (xb - tile.pad_x) : 0];
+    p00[l] = in00 ? q00 : p00[l];
+    p01[l] = in01 ? q01 : p01[l];
+    p10[l] = in10 ? q10 : p10[l];
+    p11[l] = in11 ? q11 : p11[l];
   }
-  bgr[0] = bgr[1] = bgr[2] = kPadGrey;
 }
 
-// Bilinear sample of the canvas at (px, py): x0 = floor(px), ax = px - x0
-// (likewise y), value = sum over the 2x2 neighbours of
-// canvas(x0 + i, y0 + j) (i ? ax : 1 - ax) (j ? ay : 1 - ay).
-YOLO_HD void sample_canvas(const SourceImage* images, const SampleGeometry& g, float px, float py, float bgr[3]) {
-  bgr[0] = bgr[1] = bgr[2] = kPadGrey;
-  // Far outside the canvas (and NaN) stays grey; the bound also keeps the
-  // int conversions in range.
-  if (!(px > -2.0f && py > -2.0f && px < 1.0e6f && py < 1.0e6f)) return;
-  const float flx = floorf(px), fly = floorf(py);
-  const int x0 = static_cast<int>(flx), y0 = static_cast<int>(fly);
-  const float ax = px - flx, ay = py - fly;
-  const int q = quadrant_of(g, x0, y0);
-  const CanvasTile& tile = g.tiles[q < g.tile_count ? q : 0];
-  if (q < g.tile_count && x0 >= tile.x0 && x0 + 1 < tile.x1 && y0 >= tile.y0 && y0 + 1 < tile.y1) {
-    // All four neighbours in one tile (the common case): two adjacent pixels on two rows.
-    const SourceImage& im = images[tile.image];
-    const std::uint8_t* top = im.pixels + (static_cast<std::int64_t>(y0 - tile.pad_y) * im.width + (x0 - tile.pad_x)) * 3;
-    const std::uint8_t* bottom = top + static_cast<std::int64_t>(im.width) * 3;
-    for (int c = 0; c < 3; ++c) {
-      const float t = top[c] + ax * (static_cast<float>(top[c + 3]) - top[c]);
-      const float b = bottom[c] + ax * (static_cast<float>(bottom[c + 3]) - bottom[c]);
-      bgr[c] = t + ay * (b - t);
-    }
-    return;
+// Any case (tile edges, grey): every neighbour starts grey, then tile by
+// tile, the neighbours inside that tile take its pixel (gather_from_tile).
+template <int L>
+YOLO_HD void sample_block_any_tiles(const SourceImage* images, const SampleGeometry& g, const float* YOLO_RESTRICT px,
+                                    const float* YOLO_RESTRICT py, float* YOLO_RESTRICT bv, float* YOLO_RESTRICT gv,
+                                    float* YOLO_RESTRICT rv) {
+  std::uint32_t p00[L], p01[L], p10[L], p11[L];
+  int x0[L], y0[L];
+  float ax[L], ay[L];
+  YOLO_LANE_LOOP
+  for (int l = 0; l < L; ++l) {
+    const float x = tame_coordinate(px[l]), y = tame_coordinate(py[l]);
+    const float fx = floorf(x), fy = floorf(y);
+    x0[l] = static_cast<int>(fx), y0[l] = static_cast<int>(fy);
+    ax[l] = x - fx, ay[l] = y - fy;
+    p00[l] = p01[l] = p10[l] = p11[l] = kPadGreyWord;
   }
-  float p00[3], p01[3], p10[3], p11[3];
-  canvas_pixel(images, g, x0, y0, p00);
-  canvas_pixel(images, g, x0 + 1, y0, p01);
-  canvas_pixel(images, g, x0, y0 + 1, p10);
-  canvas_pixel(images, g, x0 + 1, y0 + 1, p11);
-  for (int c = 0; c < 3; ++c) {
-    const float t = p00[c] + ax * (p01[c] - p00[c]);
-    const float b = p10[c] + ax * (p11[c] - p10[c]);
-    bgr[c] = t + ay * (b - t);
+  for (int t = 0; t < g.tile_count; ++t) {
+    gather_from_tile<L>(g.tiles[t], images[g.tiles[t].image], x0, y0, p00, p01, p10, p11);
+  }
+  YOLO_LANE_LOOP
+  for (int l = 0; l < L; ++l) {
+    bv[l] = bilinear(p00[l], p01[l], p10[l], p11[l], 0, ax[l], ay[l]);
+    gv[l] = bilinear(p00[l], p01[l], p10[l], p11[l], 1, ax[l], ay[l]);
+    rv[l] = bilinear(p00[l], p01[l], p10[l], p11[l], 2, ax[l], ay[l]);
   }
 }
 
@@ -148,8 +208,8 @@ YOLO_HD YOLO_ALWAYS_INLINE void jitter_hsv(float hue_shift, float sat_gain, floa
 
 // out[b, y, x, :] (NHWC, RGB, / 255) for L consecutive output pixels of one
 // row: each maps through `inverse` to a canvas point, sampled bilinearly
-// (sample_canvas, scalar: its loads are data-dependent), then HSV jitter and
-// the stores run across the L pixels (vectorised on the CPU).
+// (sample_block_in_one_tile, else sample_block_any_tiles),
+// then HSV jitter and the stores run across the L pixels (vectorised on the CPU).
 // Rows r = b * out_h + y, columns x (Exec::parallel_for_lanes).
 template <class T>
 struct BuildBatchKernel {
@@ -163,13 +223,16 @@ struct BuildBatchKernel {
     const SampleGeometry& g = samples[r / out_h];
     const float* m = g.inverse;
     const float y = static_cast<float>(r % out_h);
-    float bv[L], gv[L], rv[L];
+    float px[L], py[L], bv[L], gv[L], rv[L];
+    YOLO_LANE_LOOP
     for (int l = 0; l < L; ++l) {
       const float x = static_cast<float>(x0 + l);
-      const float w = m[6] * x + m[7] * y + m[8];
-      float bgr[3];
-      sample_canvas(images, g, (m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w, bgr);
-      bv[l] = bgr[0], gv[l] = bgr[1], rv[l] = bgr[2];
+      const float inv_w = 1.0f / (m[6] * x + m[7] * y + m[8]);  // exactly 1 for affine warps
+      px[l] = (m[0] * x + m[1] * y + m[2]) * inv_w;
+      py[l] = (m[3] * x + m[4] * y + m[5]) * inv_w;
+    }
+    if (L == 1 || !sample_block_in_one_tile<L>(images, g, px, py, bv, gv, rv)) {
+      sample_block_any_tiles<L>(images, g, px, py, bv, gv, rv);
     }
     if (g.hue_shift != 0.0f || g.sat_gain != 1.0f || g.val_gain != 1.0f) {
       YOLO_LANE_LOOP

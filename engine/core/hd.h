@@ -24,3 +24,15 @@
 #else
 #define YOLO_ALWAYS_INLINE __attribute__((always_inline))
 #endif
+
+// YOLO_RESTRICT on pointer parameters that never alias: lets g++ vectorise a
+// loop that reads some and writes others (gcc and nvcc spell it alike).
+#define YOLO_RESTRICT __restrict__
+
+// YOLO_NOINLINE_HOST: keep a host function out of line where inlining it
+// costs the vectoriser its analysis (see its call site); nothing on the device.
+#if defined(__CUDA_ARCH__)
+#define YOLO_NOINLINE_HOST
+#else
+#define YOLO_NOINLINE_HOST __attribute__((noinline))
+#endif

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numbers>
 
 #include "engine/core/error.h"
@@ -204,11 +203,6 @@ SampleGeometry sample_geometry(const SamplePlan& plan, std::span<const std::int3
     g.tiles[k].image = slots[k];
   }
   g.tile_count = static_cast<std::int32_t>(plan.tiles.size());
-  // The mosaic's quadrants meet at its centre, tile 0's bottom-right corner;
-  // a single tile owns the whole canvas.
-  constexpr std::int32_t kFar = std::numeric_limits<std::int32_t>::max();
-  g.split_x = plan.mosaic ? plan.tiles[0].x1 : kFar;
-  g.split_y = plan.mosaic ? plan.tiles[0].y1 : kFar;
   g.hue_shift = plan.hue_shift, g.sat_gain = plan.sat_gain, g.val_gain = plan.val_gain;
   return g;
 }

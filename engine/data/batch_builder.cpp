@@ -28,13 +28,12 @@ void check_plans(std::span<const HostImage> images, std::span<const SampleGeomet
                           tile.y1 - tile.pad_y <= im.height;
       YOLO_CHECK(inside, "build_batch: tile [{}, {}) x [{}, {}) minus ({}, {}) leaves the {}x{} source image",
                  tile.x0, tile.x1, tile.y0, tile.y1, tile.pad_x, tile.pad_y, im.width, im.height);
-      // Tile t must lie in quadrant t of the split (the kernel looks it up there).
-      const bool right = (t & 1) != 0, below = (t & 2) != 0;
-      const bool in_quadrant = tile.x0 >= tile.x1 || tile.y0 >= tile.y1 ||
-                               ((right ? tile.x0 >= g.split_x : tile.x1 <= g.split_x) &&
-                                (below ? tile.y0 >= g.split_y : tile.y1 <= g.split_y));
-      YOLO_CHECK(in_quadrant, "build_batch: tile {} is not in quadrant {} of the split at ({}, {})", t, t, g.split_x,
-                 g.split_y);
+      // A canvas pixel comes from at most one tile.
+      for (int u = 0; u < t; ++u) {
+        const CanvasTile& other = g.tiles[u];
+        const bool overlap = tile.x0 < other.x1 && other.x0 < tile.x1 && tile.y0 < other.y1 && other.y0 < tile.y1;
+        YOLO_CHECK(!overlap, "build_batch: tiles {} and {} overlap", u, t);
+      }
     }
   }
 }
@@ -52,20 +51,21 @@ Tensor upload_bytes(const Context& ctx, const T* items, std::size_t count) {
 void gather_on_device(const Context& ctx, std::span<const HostImage> images,
                       std::span<const SampleGeometry> geometries, Tensor& out) {
   std::int64_t total = 0;
-  for (const HostImage& im : images) total += static_cast<std::int64_t>(im.width) * im.height * 3;
-  Tensor staging = ctx.empty_host({total}, DType::u8);
+  for (const HostImage& im : images) total += static_cast<std::int64_t>(im.width) * im.height;
+  Tensor staging = ctx.empty_host({total}, DType::i32);  // words of B, G, R, unused bytes
   std::vector<std::int64_t> offsets;
   std::int64_t at = 0;
   for (const HostImage& im : images) {
-    const std::int64_t bytes = static_cast<std::int64_t>(im.width) * im.height * 3;
-    std::memcpy(staging.data<std::uint8_t>() + at, im.pixels, static_cast<std::size_t>(bytes));
+    const std::int64_t words = static_cast<std::int64_t>(im.width) * im.height;
+    std::memcpy(staging.data<std::int32_t>() + at, im.pixels, static_cast<std::size_t>(words) * 4);
     offsets.push_back(at);
-    at += bytes;
+    at += words;
   }
   const Tensor pixels = to_device(ctx, staging);
+  const auto* words = reinterpret_cast<const std::uint32_t*>(pixels.data<std::int32_t>());
   std::vector<SourceImage> table;
   for (std::size_t i = 0; i < images.size(); ++i) {
-    table.push_back(SourceImage{pixels.data<std::uint8_t>() + offsets[i], images[i].width, images[i].height});
+    table.push_back(SourceImage{words + offsets[i], images[i].width, images[i].height});
   }
   const Tensor table_d = upload_bytes(ctx, table.data(), table.size());
   const Tensor geometries_d = upload_bytes(ctx, geometries.data(), geometries.size());

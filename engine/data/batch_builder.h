@@ -9,9 +9,10 @@
 
 namespace yolo {
 
-// A decoded image in host memory: BGR bytes, rows of width * 3.
+// A decoded image in host memory: a word per pixel, bytes B, G, R, unused
+// (see SourceImage), rows of `width` words.
 struct HostImage {
-  const std::uint8_t* pixels = nullptr;
+  const std::uint32_t* pixels = nullptr;
   std::int32_t width = 0, height = 0;
 };
 

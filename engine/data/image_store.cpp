@@ -142,20 +142,21 @@ std::shared_ptr<const DecodedImage> ImageStore::load(std::int64_t i) const {
     cv::resize(im, resized, cv::Size(e.width, e.height), 0, 0, cv::INTER_LINEAR);
     im = resized;
   }
+  cv::Mat bgrx;
+  cv::cvtColor(im, bgrx, cv::COLOR_BGR2BGRA);  // the fourth byte is unused
   auto out = std::make_shared<DecodedImage>();
-  out->width = im.cols, out->height = im.rows;
-  out->pixels.resize(static_cast<std::size_t>(im.total()) * 3);
-  if (im.isContinuous()) {
-    std::copy(im.data, im.data + out->pixels.size(), out->pixels.begin());
-  } else {
-    for (int y = 0; y < im.rows; ++y) std::copy(im.ptr(y), im.ptr(y) + im.cols * 3, out->pixels.begin() + y * im.cols * 3);
+  out->width = bgrx.cols, out->height = bgrx.rows;
+  out->pixels.resize(bgrx.total());
+  for (int y = 0; y < bgrx.rows; ++y) {
+    const auto* row = bgrx.ptr<std::uint32_t>(y);
+    std::copy(row, row + bgrx.cols, out->pixels.begin() + static_cast<std::ptrdiff_t>(y) * bgrx.cols);
   }
   return out;
 }
 
 std::int64_t ImageStore::cached_bytes() const {
   std::int64_t bytes = 0;
-  for (const auto& im : ram_) bytes += im ? static_cast<std::int64_t>(im->pixels.size()) : 0;
+  for (const auto& im : ram_) bytes += im ? static_cast<std::int64_t>(im->pixels.size() * sizeof(std::uint32_t)) : 0;
   return bytes;
 }
 

@@ -21,9 +21,9 @@ CacheMode parse_cache_mode(std::string_view text);
 // min(ceil(side * imgsz / long side), imgsz); unchanged when already there.
 ImageExtent resized_extent(ImageExtent original, std::int32_t imgsz);
 
-// BGR bytes, rows of width * 3.
+// A word per pixel: bytes B, G, R, unused (the gather kernel's SourceImage).
 struct DecodedImage {
-  std::vector<std::uint8_t> pixels;
+  std::vector<std::uint32_t> pixels;
   std::int32_t width = 0, height = 0;
 };
 

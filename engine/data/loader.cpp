@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/core/caching_allocator.h"
 #include "engine/core/error.h"
 #include "engine/data/batch_builder.h"
 #include "engine/data/sample_random.h"
@@ -23,7 +24,7 @@ DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox
     : store_(store),
       labels_(std::move(labels)),
       options_(options),
-      host_memory_(std::make_shared<CpuAllocator>()),
+      host_memory_(std::make_shared<CachingAllocator>(std::make_unique<HostMemory>(), Device::cpu())),
       sampler_(SamplerOptions{store.size(), options.rank, options.world_size, options.shuffle, options.seed}) {
   YOLO_CHECK(static_cast<std::int64_t>(labels_.size()) == store_.size(), "loader: {} label lists for {} images",
              labels_.size(), store_.size());

@@ -68,7 +68,9 @@ class DataLoader {
   const ImageStore& store_;
   std::vector<std::vector<LabelBox>> labels_;
   LoaderOptions options_;
-  std::shared_ptr<Allocator> host_memory_;  // thread-safe, for batches built by workers
+  // Batches built by the workers: a thread-safe cache of host blocks, so a
+  // batch reuses a returned one instead of faulting in fresh pages.
+  std::shared_ptr<Allocator> host_memory_;
   DistributedSampler sampler_;
 
   std::vector<std::int64_t> order_;  // this epoch's indices for this rank

@@ -46,7 +46,8 @@ cv::Mat make_image(int w, int h, std::uint64_t seed) {
 }
 
 struct Fixture {
-  std::vector<cv::Mat> images;
+  std::vector<cv::Mat> images;  // BGR, for the reference
+  std::vector<cv::Mat> words;   // the same as BGRx words, for the kernel
   std::vector<ImageExtent> extents;
   std::vector<std::vector<LabelBox>> labels;
 };
@@ -56,6 +57,7 @@ Fixture make_fixture(int imgsz) {
   const int sizes[][2] = {{imgsz, imgsz * 3 / 4}, {imgsz * 2 / 3, imgsz}, {imgsz, imgsz}, {imgsz * 5 / 8, imgsz * 7 / 16}};
   for (int i = 0; i < 4; ++i) {
     f.images.push_back(make_image(sizes[i][0], sizes[i][1], 100 + i));
+    cv::cvtColor(f.images.back(), f.words.emplace_back(), cv::COLOR_BGR2BGRA);
     f.extents.push_back(ImageExtent{sizes[i][0], sizes[i][1]});
     f.labels.push_back({LabelBox{i, 0.5f, 0.5f, 0.4f, 0.3f}, LabelBox{i + 1, 0.2f, 0.3f, 0.1f, 0.2f},
                         LabelBox{i + 2, 0.9f, 0.85f, 0.18f, 0.3f}, LabelBox{0, 0.03f, 0.6f, 0.05f, 0.01f}});
@@ -131,7 +133,7 @@ PixelError compare(const float* ours, const cv::Mat& ref) {
 
 std::vector<HostImage> host_images(const Fixture& f) {
   std::vector<HostImage> out;
-  for (const cv::Mat& im : f.images) out.push_back(HostImage{im.data, im.cols, im.rows});
+  for (const cv::Mat& im : f.words) out.push_back(HostImage{im.ptr<std::uint32_t>(), im.cols, im.rows});
   return out;
 }
 
@@ -344,6 +346,18 @@ TEST(BatchBuilder, RejectsATileOutsideItsImage) {
   const std::int32_t slot = 0;
   const SampleGeometry g = sample_geometry(plan, std::span<const std::int32_t>(&slot, 1));
   const Context ctx(Device::cpu());
+  Tensor out = ctx.empty({1, 64, 64, 3}, DType::f32);
+  EXPECT_THROW(build_batch(ctx, host_images(f), std::span<const SampleGeometry>(&g, 1), out), Error);
+}
+
+TEST(BatchBuilder, RejectsOverlappingTiles) {
+  const Fixture f = make_fixture(64);
+  SamplePlan plan = plan_letterbox(0, f.extents[0], 64, 64);
+  plan.tiles.push_back(plan.tiles[0]);  // the same rectangle twice: which one shows?
+  plan.tile_extents.push_back(plan.tile_extents[0]);
+  const std::int32_t slots[2] = {0, 1};
+  const SampleGeometry g = sample_geometry(plan, slots);
+  const Context ctx;
   Tensor out = ctx.empty({1, 64, 64, 3}, DType::f32);
   EXPECT_THROW(build_batch(ctx, host_images(f), std::span<const SampleGeometry>(&g, 1), out), Error);
 }
