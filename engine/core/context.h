@@ -38,6 +38,7 @@ class Context {
 
   Allocator& allocator() const { return *allocator_; }
   const std::shared_ptr<Allocator>& shared_allocator() const { return allocator_; }
+  const std::shared_ptr<Allocator>& shared_host_allocator() const { return host_allocator_; }
   Tensor empty(const Shape& shape, DType dtype) const;
   Tensor zeros(const Shape& shape, DType dtype) const;
   // Host memory for staging (the same allocator as allocator() on cpu).

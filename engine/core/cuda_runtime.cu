@@ -99,6 +99,50 @@ class DeviceMemory final : public RawMemory {
 
 std::unique_ptr<RawMemory> make_device_memory(int device) { return std::make_unique<DeviceMemory>(device); }
 
+namespace {
+class PinnedHostMemory final : public RawMemory {
+ public:
+  void* allocate(std::size_t bytes) override {
+    void* p = nullptr;
+    // Portable: usable from any device's context in this process.
+    const cudaError_t status = cudaHostAlloc(&p, bytes, cudaHostAllocPortable);
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      return nullptr;
+    }
+    CUDA_CHECK(status);
+    return p;
+  }
+  void free(void* ptr) override { cudaFreeHost(ptr); }
+};
+}  // namespace
+
+std::unique_ptr<RawMemory> make_pinned_host_memory() { return std::make_unique<PinnedHostMemory>(); }
+
+StreamEvent::StreamEvent(CudaResources& r) {
+  CUDA_CHECK(cudaSetDevice(r.device));
+  cudaEvent_t e = nullptr;
+  CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  event_ = e;
+  CUDA_CHECK(cudaEventRecord(e, r.compute));
+}
+
+StreamEvent::~StreamEvent() {
+  if (event_ != nullptr) cudaEventDestroy(static_cast<cudaEvent_t>(event_));
+}
+
+bool StreamEvent::done() const {
+  const cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event_));
+  if (status == cudaErrorNotReady) {
+    cudaGetLastError();  // not an error: still running
+    return false;
+  }
+  CUDA_CHECK(status);
+  return true;
+}
+
+void StreamEvent::wait() const { CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event_))); }
+
 void copy_async(CudaResources& r, void* dst, const void* src, std::size_t bytes, CopyKind kind) {
   const cudaMemcpyKind k = kind == CopyKind::host_to_device   ? cudaMemcpyHostToDevice
                            : kind == CopyKind::device_to_host ? cudaMemcpyDeviceToHost

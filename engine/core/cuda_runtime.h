@@ -32,6 +32,25 @@ std::string library_versions();  // "cuDNN 9.19.0, cuBLAS 13.1.0, NCCL 2.28.9"
 CudaResources* create_resources(int device);
 void destroy_resources(CudaResources* resources) noexcept;
 std::unique_ptr<RawMemory> make_device_memory(int device);
+// Page-locked host memory (cudaHostAlloc): copies from it are truly
+// asynchronous, so a block may be reused only after its copy has run
+// (StreamEvent).
+std::unique_ptr<RawMemory> make_pinned_host_memory();
+
+// An event recorded on the compute stream of `r` when constructed: done()
+// once all work queued there before it has run.
+class StreamEvent {
+ public:
+  explicit StreamEvent(CudaResources& r);
+  ~StreamEvent();
+  StreamEvent(const StreamEvent&) = delete;
+  StreamEvent& operator=(const StreamEvent&) = delete;
+  bool done() const;
+  void wait() const;
+
+ private:
+  void* event_ = nullptr;  // cudaEvent_t
+};
 
 enum class CopyKind { host_to_device, device_to_host, device_to_device };
 void copy_async(CudaResources& r, void* dst, const void* src, std::size_t bytes, CopyKind kind);

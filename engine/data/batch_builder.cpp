@@ -1,5 +1,6 @@
 #include "engine/data/batch_builder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -11,9 +12,9 @@
 namespace yolo {
 namespace {
 
-void check_plans(std::span<const HostImage> images, std::span<const SampleGeometry> geometries) {
-  for (const HostImage& im : images) {
-    YOLO_CHECK(im.pixels != nullptr && im.width > 0 && im.height > 0, "build_batch: an empty source image");
+void check_plans(std::span<const ImageExtent> images, std::span<const SampleGeometry> geometries) {
+  for (const ImageExtent& im : images) {
+    YOLO_CHECK(im.width > 0 && im.height > 0, "build_batch: an empty source image");
   }
   for (const SampleGeometry& g : geometries) {
     YOLO_CHECK(g.tile_count >= 1 && g.tile_count <= kMaxCanvasTiles, "build_batch: {} tiles", g.tile_count);
@@ -21,7 +22,7 @@ void check_plans(std::span<const HostImage> images, std::span<const SampleGeomet
       const CanvasTile& tile = g.tiles[t];
       YOLO_CHECK(tile.image >= 0 && tile.image < static_cast<std::int32_t>(images.size()),
                  "build_batch: tile of image {} of {}", tile.image, images.size());
-      const HostImage& im = images[tile.image];
+      const ImageExtent& im = images[tile.image];
       // The kernel reads source pixel (c - pad) for canvas pixels c in the rectangle.
       const bool inside = tile.x0 <= tile.x1 && tile.y0 <= tile.y1 && tile.x0 - tile.pad_x >= 0 &&
                           tile.y0 - tile.pad_y >= 0 && tile.x1 - tile.pad_x <= im.width &&
@@ -46,26 +47,16 @@ Tensor upload_bytes(const Context& ctx, const T* items, std::size_t count) {
   return to_device(ctx, host);
 }
 
-// CUDA: the sources packed into one buffer and uploaded, then the table of
-// their device addresses and the geometries.
-void gather_on_device(const Context& ctx, std::span<const HostImage> images,
-                      std::span<const SampleGeometry> geometries, Tensor& out) {
-  std::int64_t total = 0;
-  for (const HostImage& im : images) total += static_cast<std::int64_t>(im.width) * im.height;
-  Tensor staging = ctx.empty_host({total}, DType::i32);  // words of B, G, R, unused bytes
-  std::vector<std::int64_t> offsets;
-  std::int64_t at = 0;
-  for (const HostImage& im : images) {
-    const std::int64_t words = static_cast<std::int64_t>(im.width) * im.height;
-    std::memcpy(staging.data<std::int32_t>() + at, im.pixels, static_cast<std::size_t>(words) * 4);
-    offsets.push_back(at);
-    at += words;
-  }
-  const Tensor pixels = to_device(ctx, staging);
+// The packed sources uploaded (asynchronously from pinned memory), then the
+// table of their device addresses and the geometries, then the kernel: all
+// on ctx's compute stream, in that order.
+void gather_on_device(const Context& ctx, const PackedSources& sources, std::span<const SampleGeometry> geometries,
+                      Tensor& out) {
+  const Tensor pixels = to_device(ctx, sources.words);
   const auto* words = reinterpret_cast<const std::uint32_t*>(pixels.data<std::int32_t>());
   std::vector<SourceImage> table;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    table.push_back(SourceImage{words + offsets[i], images[i].width, images[i].height});
+  for (std::size_t i = 0; i < sources.offsets.size(); ++i) {
+    table.push_back(SourceImage{words + sources.offsets[i], sources.extents[i].width, sources.extents[i].height});
   }
   const Tensor table_d = upload_bytes(ctx, table.data(), table.size());
   const Tensor geometries_d = upload_bytes(ctx, geometries.data(), geometries.size());
@@ -73,8 +64,8 @@ void gather_on_device(const Context& ctx, std::span<const HostImage> images,
     BatchBuilderImpl<B>::gather(ctx, reinterpret_cast<const SourceImage*>(table_d.data<std::uint8_t>()),
                                 reinterpret_cast<const SampleGeometry*>(geometries_d.data<std::uint8_t>()), out);
   });
-  // The uploads are freed when this returns: the stream-ordered allocator
-  // reuses them only after the kernel queued before.
+  // The device buffers are freed when this returns: the caching allocator
+  // hands them out again only to work queued after the kernel on this stream.
 }
 
 }  // namespace
@@ -84,7 +75,12 @@ void build_batch(const Context& ctx, std::span<const HostImage> images, std::spa
   YOLO_CHECK(out.defined() && out.ndim() == 4, "build_batch: out must be (B, H, W, 3)");
   check_tensor(ctx, out, "build_batch", "out", DType::f32,
                {static_cast<std::int64_t>(geometries.size()), out.dim(1), out.dim(2), 3});
-  check_plans(images, geometries);
+  std::vector<ImageExtent> extents;
+  for (const HostImage& im : images) {
+    YOLO_CHECK(im.pixels != nullptr, "build_batch: a source image without pixels");
+    extents.push_back(ImageExtent{im.width, im.height});
+  }
+  check_plans(extents, geometries);
   if (geometries.empty()) return;
   if (ctx.device().is_cpu()) {
     std::vector<SourceImage> table;
@@ -92,7 +88,37 @@ void build_batch(const Context& ctx, std::span<const HostImage> images, std::spa
     BatchBuilderImpl<Cpu>::gather(ctx, table.data(), geometries.data(), out);
     return;
   }
-  gather_on_device(ctx, images, geometries, out);
+  // Pageable staging: the upload copies it out before returning, so it may
+  // go when this returns.
+  gather_on_device(ctx, pack_sources(images, ctx.shared_host_allocator()), geometries, out);
+}
+
+PackedSources pack_sources(std::span<const HostImage> images, const std::shared_ptr<Allocator>& host_memory) {
+  PackedSources p;
+  std::int64_t total = 0;
+  for (const HostImage& im : images) {
+    p.offsets.push_back(total);
+    p.extents.push_back(ImageExtent{im.width, im.height});
+    total += static_cast<std::int64_t>(im.width) * im.height;
+  }
+  p.words = Tensor::empty(host_memory, {std::max<std::int64_t>(total, 1)}, DType::i32);
+  auto* dst = reinterpret_cast<std::uint32_t*>(p.words.data<std::int32_t>());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    std::memcpy(dst + p.offsets[i], images[i].pixels,
+                static_cast<std::size_t>(images[i].width) * images[i].height * sizeof(std::uint32_t));
+  }
+  return p;
+}
+
+void build_batch(const Context& ctx, const PackedSources& sources, std::span<const SampleGeometry> geometries,
+                 Tensor& out) {
+  YOLO_CHECK(!ctx.device().is_cpu(), "build_batch: packed sources are for a device context");
+  YOLO_CHECK(out.defined() && out.ndim() == 4, "build_batch: out must be (B, H, W, 3)");
+  check_tensor(ctx, out, "build_batch", "out", DType::f32,
+               {static_cast<std::int64_t>(geometries.size()), out.dim(1), out.dim(2), 3});
+  check_plans(sources.extents, geometries);
+  if (geometries.empty()) return;
+  gather_on_device(ctx, sources, geometries, out);
 }
 
 }  // namespace yolo

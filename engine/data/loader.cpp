@@ -4,6 +4,9 @@
 
 #include "engine/core/caching_allocator.h"
 #include "engine/core/error.h"
+#if YOLO_WITH_CUDA
+#include "engine/core/cuda_runtime.h"
+#endif
 #include "engine/data/batch_builder.h"
 #include "engine/data/sample_random.h"
 
@@ -17,14 +20,36 @@ struct DataLoader::Prepared {
   std::vector<std::shared_ptr<const DecodedImage>> sources;
   std::vector<SampleGeometry> geometries;
   std::vector<std::vector<PixelBox>> labels;
-  Tensor host_images;
+  Tensor host_images;     // CPU consumer: the finished pixels
+  PackedSources packed;   // device consumer: the sources, for build_batch on the device
 };
+
+#if YOLO_WITH_CUDA
+struct DataLoader::InFlight {
+  InFlight(CudaResources& stream, Tensor w) : uploaded(stream), words(std::move(w)) {}
+  cuda_runtime::StreamEvent uploaded;  // recorded after the upload (and the kernel)
+  Tensor words;
+};
+#else
+struct DataLoader::InFlight {};
+#endif
+
+namespace {
+
+std::shared_ptr<Allocator> host_memory_for(const Device& device) {
+#if YOLO_WITH_CUDA
+  if (device.is_cuda()) return std::make_shared<CachingAllocator>(cuda_runtime::make_pinned_host_memory(), Device::cpu());
+#endif
+  return std::make_shared<CachingAllocator>(std::make_unique<HostMemory>(), Device::cpu());
+}
+
+}  // namespace
 
 DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox>> labels, LoaderOptions options)
     : store_(store),
       labels_(std::move(labels)),
       options_(options),
-      host_memory_(std::make_shared<CachingAllocator>(std::make_unique<HostMemory>(), Device::cpu())),
+      host_memory_(host_memory_for(options.device)),
       sampler_(SamplerOptions{store.size(), options.rank, options.world_size, options.shuffle, options.seed}) {
   YOLO_CHECK(static_cast<std::int64_t>(labels_.size()) == store_.size(), "loader: {} label lists for {} images",
              labels_.size(), store_.size());
@@ -34,7 +59,30 @@ DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox
   options_.prefetch = std::max(options_.prefetch, 1);
 }
 
-DataLoader::~DataLoader() { stop_workers(); }
+DataLoader::~DataLoader() {
+  stop_workers();
+  retire_uploads(true);
+}
+
+void DataLoader::retire_uploads(bool wait_all) {
+#if YOLO_WITH_CUDA
+  // A few uploads may overlap the trainer's work; beyond that, wait.
+  constexpr std::size_t kMaxInFlight = 4;
+  std::size_t done = 0;
+  while (done < in_flight_.size()) {
+    const bool must_wait = wait_all || in_flight_.size() - done > kMaxInFlight;
+    if (must_wait) {
+      in_flight_[done]->uploaded.wait();
+    } else if (!in_flight_[done]->uploaded.done()) {
+      break;
+    }
+    ++done;
+  }
+  in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<std::ptrdiff_t>(done));
+#else
+  (void)wait_all;
+#endif
+}
 
 std::int64_t DataLoader::batches_per_epoch() const {
   return (sampler_.samples_per_rank() + options_.batch - 1) / options_.batch;
@@ -123,12 +171,15 @@ DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch
     p.geometries.push_back(sample_geometry(plan, slots));
     p.labels.push_back(transform_labels(plan, tile_labels));
   }
+  std::vector<HostImage> images;
+  for (const auto& im : p.sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
   if (options_.device.is_cpu()) {
-    std::vector<HostImage> images;
-    for (const auto& im : p.sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
-    // Plain host memory: the batch outlives this worker's context.
+    // From the loader's allocator: the batch outlives this worker's context.
     p.host_images = Tensor::empty(host_memory_, {static_cast<std::int64_t>(p.geometries.size()), s, s, 3}, DType::f32);
     build_batch(worker_ctx, images, p.geometries, p.host_images);
+  } else {
+    p.packed = pack_sources(images, host_memory_);  // pinned: the upload will not wait for the host
+    p.sources.clear();
   }
   return p;
 }
@@ -153,11 +204,13 @@ std::optional<Batch> DataLoader::next(const Context& ctx) {
   if (p->host_images.defined()) {
     batch.images = std::move(p->host_images);
   } else {
-    std::vector<HostImage> images;
-    for (const auto& im : p->sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
+    retire_uploads(false);
     const std::int32_t s = store_.imgsz();
     batch.images = ctx.empty({static_cast<std::int64_t>(p->geometries.size()), s, s, 3}, DType::f32);
-    build_batch(ctx, images, p->geometries, batch.images);
+    build_batch(ctx, p->packed, p->geometries, batch.images);
+#if YOLO_WITH_CUDA
+    in_flight_.push_back(std::make_unique<InFlight>(ctx.cuda(), std::move(p->packed.words)));
+#endif
   }
   return batch;
 }

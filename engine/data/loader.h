@@ -68,9 +68,16 @@ class DataLoader {
   const ImageStore& store_;
   std::vector<std::vector<LabelBox>> labels_;
   LoaderOptions options_;
-  // Batches built by the workers: a thread-safe cache of host blocks, so a
-  // batch reuses a returned one instead of faulting in fresh pages.
+  // Batches built by the workers (CPU) or their packed sources (CUDA:
+  // pinned memory): a thread-safe cache of host blocks, so a batch reuses a
+  // returned one instead of faulting in fresh pages.
   std::shared_ptr<Allocator> host_memory_;
+  // CUDA: packed sources whose asynchronous upload may still be running,
+  // held until their event reports it done (only then may a worker reuse
+  // the pinned block).
+  struct InFlight;
+  std::vector<std::unique_ptr<InFlight>> in_flight_;
+  void retire_uploads(bool wait_all);
   DistributedSampler sampler_;
 
   std::vector<std::int64_t> order_;  // this epoch's indices for this rank
