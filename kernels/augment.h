@@ -95,7 +95,7 @@ YOLO_HD bool sample_block_in_one_tile(const SourceImage* images, const SampleGeo
   const float lo_x = static_cast<float>(tile.x0), hi_x = static_cast<float>(tile.x1 - 1);
   const float lo_y = static_cast<float>(tile.y0), hi_y = static_cast<float>(tile.y1 - 1);
   int inside = 1;
-  YOLO_LANE_LOOP
+  YOLO_LANE_REDUCE_AND(inside)
   for (int l = 0; l < L; ++l) inside &= (px[l] >= lo_x) & (px[l] < hi_x) & (py[l] >= lo_y) & (py[l] < hi_y);
   if (!inside) return false;
   const SourceImage& im = images[tile.image];
@@ -178,7 +178,7 @@ YOLO_HD void sample_block_any_tiles(const SourceImage* images, const SampleGeome
 //   v = max, d = v - min, s = 255 d / v,
 //   h = 30 (g - b) / d, 60 + 30 (b - r) / d or 120 + 30 (r - g) / d by the
 //       channel holding the max, + 180 when negative;
-//   h' = (h + shift) mod 180, s' = min(s gain_s, 255), v' = min(v gain_v, 255);
+//   h' = (h + shift) mod 180, s' = clip(s gain_s, 0, 255), v' = clip(v gain_v, 0, 255);
 //   back: sector i = floor(h' / 30), f its fraction, with s' in [0, 1]
 //   p = v' (1 - s'), q = v' (1 - s' f), t = v' (1 - s' (1 - f)), and
 //   (r, g, b) = (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q) for i = 0..5.
@@ -192,12 +192,17 @@ YOLO_HD YOLO_ALWAYS_INLINE void jitter_hsv(float hue_shift, float sat_gain, floa
   h = h < 0.0f ? h + 180.0f : h;
   h += hue_shift;
   h = h >= 180.0f ? h - 180.0f : (h < 0.0f ? h + 180.0f : h);
+  // Clipped to [0, 1] and [0, 255] as ultralytics' look-up tables are (a
+  // gain range above 1 can draw a negative gain).
   const float s_scaled = (v > 0.0f ? d / v : 0.0f) * sat_gain;
-  const float s = s_scaled < 1.0f ? s_scaled : 1.0f;
+  const float s = s_scaled < 1.0f ? (s_scaled > 0.0f ? s_scaled : 0.0f) : 1.0f;
   const float v_scaled = v * val_gain;
-  const float v2 = v_scaled < 255.0f ? v_scaled : 255.0f;
+  const float v2 = v_scaled < 255.0f ? (v_scaled > 0.0f ? v_scaled : 0.0f) : 255.0f;
   const float h6 = h * (1.0f / 30.0f);
-  const float sector = floorf(h6);
+  // h rounds up to 180 (h6 to 6) from just below: sector 5 at f = 1 is the
+  // same colour as sector 0 at f = 0, so 6 folds into 5.
+  const float floor_h6 = floorf(h6);
+  const float sector = floor_h6 < 5.0f ? floor_h6 : 5.0f;
   const float f = h6 - sector;
   const int i = static_cast<int>(sector);
   const float p = v2 * (1.0f - s), q = v2 * (1.0f - s * f), t = v2 * (1.0f - s * (1.0f - f));
@@ -231,7 +236,7 @@ struct BuildBatchKernel {
       px[l] = (m[0] * x + m[1] * y + m[2]) * inv_w;
       py[l] = (m[3] * x + m[4] * y + m[5]) * inv_w;
     }
-    if (L == 1 || !sample_block_in_one_tile<L>(images, g, px, py, bv, gv, rv)) {
+    if (!sample_block_in_one_tile<L>(images, g, px, py, bv, gv, rv)) {
       sample_block_any_tiles<L>(images, g, px, py, bv, gv, rv);
     }
     if (g.hue_shift != 0.0f || g.sat_gain != 1.0f || g.val_gain != 1.0f) {

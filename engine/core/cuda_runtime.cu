@@ -102,7 +102,10 @@ std::unique_ptr<RawMemory> make_device_memory(int device) { return std::make_uni
 namespace {
 class PinnedHostMemory final : public RawMemory {
  public:
+  explicit PinnedHostMemory(int device) : device_(device) {}
   void* allocate(std::size_t bytes) override {
+    // Called from loader threads: the device is per thread in CUDA.
+    CUDA_CHECK(cudaSetDevice(device_));
     void* p = nullptr;
     // Portable: usable from any device's context in this process.
     const cudaError_t status = cudaHostAlloc(&p, bytes, cudaHostAllocPortable);
@@ -113,11 +116,17 @@ class PinnedHostMemory final : public RawMemory {
     CUDA_CHECK(status);
     return p;
   }
-  void free(void* ptr) override { cudaFreeHost(ptr); }
+  void free(void* ptr) override {
+    cudaSetDevice(device_);
+    cudaFreeHost(ptr);
+  }
+
+ private:
+  int device_;
 };
 }  // namespace
 
-std::unique_ptr<RawMemory> make_pinned_host_memory() { return std::make_unique<PinnedHostMemory>(); }
+std::unique_ptr<RawMemory> make_pinned_host_memory(int device) { return std::make_unique<PinnedHostMemory>(device); }
 
 StreamEvent::StreamEvent(CudaResources& r) {
   CUDA_CHECK(cudaSetDevice(r.device));

@@ -35,7 +35,8 @@ std::unique_ptr<RawMemory> make_device_memory(int device);
 // Page-locked host memory (cudaHostAlloc): copies from it are truly
 // asynchronous, so a block may be reused only after its copy has run
 // (StreamEvent).
-std::unique_ptr<RawMemory> make_pinned_host_memory();
+// Allocated with `device` current, so no other device gets a context.
+std::unique_ptr<RawMemory> make_pinned_host_memory(int device);
 
 // An event recorded on the compute stream of `r` when constructed: done()
 // once all work queued there before it has run.

@@ -10,10 +10,14 @@
 // YOLO_LANE_LOOP before the lane loop of a lane functor (a loop over a
 // compile-time number of channels, Exec::parallel_for_lanes): asks the CPU
 // compiler to vectorise it; nothing on the device, where L = 1.
+// YOLO_LANE_REDUCE_AND(v): the same for a lane loop that ands into v.
+#define YOLO_PRAGMA(text) _Pragma(#text)
 #if defined(__CUDA_ARCH__) || !defined(_OPENMP)
 #define YOLO_LANE_LOOP
+#define YOLO_LANE_REDUCE_AND(v)
 #else
 #define YOLO_LANE_LOOP _Pragma("omp simd")
+#define YOLO_LANE_REDUCE_AND(v) YOLO_PRAGMA(omp simd reduction(& : v))
 #endif
 
 // YOLO_ALWAYS_INLINE on small math helpers called from functors: g++ treats

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include "engine/core/error.h"
 
@@ -21,22 +22,22 @@ Matrix3 multiply(const Matrix3& a, const Matrix3& b) {
   return c;
 }
 
-// Adjugate over determinant; the warps drawn here are never singular
-// (scale > 0, |shear| < 90 deg), which the check makes certain.
-Matrix3 invert(const Matrix3& m) {
+// Adjugate over determinant; nothing when singular (a drawn scale of 0,
+// possible when the scale range reaches it).
+std::optional<Matrix3> invert(const Matrix3& m) {
   const double c00 = m[4] * m[8] - m[5] * m[7], c01 = m[5] * m[6] - m[3] * m[8], c02 = m[3] * m[7] - m[4] * m[6];
   const double det = m[0] * c00 + m[1] * c01 + m[2] * c02;
-  YOLO_CHECK(std::abs(det) > 1e-12, "augment: the drawn warp is singular (scale or shear out of range?)");
+  if (!(std::abs(det) > 1e-12)) return std::nullopt;
   const double s = 1.0 / det;
-  return {c00 * s,
-          (m[2] * m[7] - m[1] * m[8]) * s,
-          (m[1] * m[5] - m[2] * m[4]) * s,
-          c01 * s,
-          (m[0] * m[8] - m[2] * m[6]) * s,
-          (m[2] * m[3] - m[0] * m[5]) * s,
-          c02 * s,
-          (m[1] * m[6] - m[0] * m[7]) * s,
-          (m[0] * m[4] - m[1] * m[3]) * s};
+  return Matrix3{c00 * s,
+                 (m[2] * m[7] - m[1] * m[8]) * s,
+                 (m[1] * m[5] - m[2] * m[4]) * s,
+                 c01 * s,
+                 (m[0] * m[8] - m[2] * m[6]) * s,
+                 (m[2] * m[3] - m[0] * m[5]) * s,
+                 c02 * s,
+                 (m[1] * m[6] - m[0] * m[7]) * s,
+                 (m[0] * m[4] - m[1] * m[3]) * s};
 }
 
 Matrix3 translation(double x, double y) { return {1, 0, x, 0, 1, y, 0, 0, 1}; }
@@ -98,8 +99,10 @@ void draw_warp(SamplePlan& plan, const AugmentOptions& o, SampleRandom& random) 
   Matrix3 S = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   S[1] = std::tan(radians(random.uniform(-o.shear, o.shear)));
   S[3] = std::tan(radians(random.uniform(-o.shear, o.shear)));
-  const Matrix3 T = translation(random.uniform(0.5 - o.translate, 0.5 + o.translate) * plan.out_w,
-                                random.uniform(0.5 - o.translate, 0.5 + o.translate) * plan.out_h);
+  // Named draws: the order of function arguments' evaluation is unspecified.
+  const double tx = random.uniform(0.5 - o.translate, 0.5 + o.translate) * plan.out_w;
+  const double ty = random.uniform(0.5 - o.translate, 0.5 + o.translate) * plan.out_h;
+  const Matrix3 T = translation(tx, ty);
   plan.warp = multiply(T, multiply(S, multiply(R, multiply(P, C))));
   plan.warp_scale = s;
 }
@@ -195,7 +198,11 @@ SampleGeometry sample_geometry(const SamplePlan& plan, std::span<const std::int3
   Matrix3 flip = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   if (plan.flip_lr) flip[0] = -1, flip[2] = plan.out_w - 1.0;
   if (plan.flip_ud) flip[4] = -1, flip[5] = plan.out_h - 1.0;
-  const Matrix3 inverse = multiply(invert(plan.warp), flip);
+  // A singular warp squeezes the canvas to a point or a line: the image is
+  // grey (every output pixel maps far outside the canvas), and
+  // transform_labels keeps no box, as with ultralytics.
+  const std::optional<Matrix3> warp_inverse = invert(plan.warp);
+  const Matrix3 inverse = warp_inverse ? multiply(*warp_inverse, flip) : Matrix3{0, 0, -1e7, 0, 0, -1e7, 0, 0, 1};
   SampleGeometry g{};
   for (int i = 0; i < 9; ++i) g.inverse[i] = static_cast<float>(inverse[i]);
   for (std::size_t k = 0; k < plan.tiles.size(); ++k) {

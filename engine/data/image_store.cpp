@@ -42,10 +42,8 @@ void for_each_parallel(std::int64_t n, int workers, const F& f) {
   if (failure) std::rethrow_exception(failure);
 }
 
-std::filesystem::path npy_path(const std::filesystem::path& image) {
-  std::filesystem::path p = image;
-  return p.replace_extension(".npy");
-}
+// <image>.npy with the image's extension kept: a.jpg and a.png must not share one.
+std::filesystem::path npy_path(const std::filesystem::path& image) { return image.string() + ".npy"; }
 
 cv::Mat decode(const std::filesystem::path& file) {
   cv::Mat im = cv::imread(file.string(), cv::IMREAD_COLOR);  // BGR, EXIF orientation applied
@@ -129,7 +127,7 @@ std::shared_ptr<const DecodedImage> ImageStore::load(std::int64_t i) const {
     if (std::filesystem::exists(npy)) {
       try {
         im = read_npy_image(npy);
-      } catch (const Error&) {
+      } catch (const std::exception&) {
         std::error_code ignored;  // a corrupt cache entry: decode again
         std::filesystem::remove(npy, ignored);
       }

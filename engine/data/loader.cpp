@@ -38,7 +38,9 @@ namespace {
 
 std::shared_ptr<Allocator> host_memory_for(const Device& device) {
 #if YOLO_WITH_CUDA
-  if (device.is_cuda()) return std::make_shared<CachingAllocator>(cuda_runtime::make_pinned_host_memory(), Device::cpu());
+  if (device.is_cuda()) {
+    return std::make_shared<CachingAllocator>(cuda_runtime::make_pinned_host_memory(device.index), Device::cpu());
+  }
 #endif
   return std::make_shared<CachingAllocator>(std::make_unique<HostMemory>(), Device::cpu());
 }
@@ -61,7 +63,11 @@ DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox
 
 DataLoader::~DataLoader() {
   stop_workers();
-  retire_uploads(true);
+  try {
+    retire_uploads(true);
+  } catch (const std::exception&) {
+    // A failed device (the trainer reports it): nothing left to wait for.
+  }
 }
 
 void DataLoader::retire_uploads(bool wait_all) {
@@ -113,9 +119,19 @@ void DataLoader::start_epoch(std::int64_t epoch, bool mosaic) {
 // Worker w prepares batches w, w + W, w + 2W, ..., staying at most
 // W * prefetch batches ahead of the consumer.
 void DataLoader::work(int worker, std::int64_t epoch, bool mosaic) {
-  ContextOptions single_thread;
-  single_thread.num_threads = 1;  // parallelism comes from the workers
-  const Context worker_ctx(Device::cpu(), single_thread);
+  try {
+    ContextOptions single_thread;
+    single_thread.num_threads = 1;  // parallelism comes from the workers
+    const Context worker_ctx(Device::cpu(), single_thread);
+    prepare_batches(worker, epoch, mosaic, worker_ctx);
+  } catch (...) {
+    const std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = std::current_exception();
+  }
+  changed_.notify_all();
+}
+
+void DataLoader::prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx) {
   const std::int64_t ahead = static_cast<std::int64_t>(options_.workers) * options_.prefetch;
   for (std::int64_t number = worker; number < batches_per_epoch(); number += options_.workers) {
     {
@@ -123,15 +139,10 @@ void DataLoader::work(int worker, std::int64_t epoch, bool mosaic) {
       changed_.wait(lock, [&] { return stopping_ || number < next_batch_ + ahead; });
       if (stopping_) return;
     }
-    try {
-      auto prepared = std::make_unique<Prepared>(prepare(number, epoch, mosaic, worker_ctx));
+    auto prepared = std::make_unique<Prepared>(prepare(number, epoch, mosaic, worker_ctx));  // throws to work()
+    {
       const std::lock_guard lock(mutex_);
       ready_[number] = std::move(prepared);
-    } catch (...) {
-      const std::lock_guard lock(mutex_);
-      if (!failure_) failure_ = std::current_exception();
-      changed_.notify_all();
-      return;
     }
     changed_.notify_all();
   }
@@ -177,6 +188,7 @@ DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch
     // From the loader's allocator: the batch outlives this worker's context.
     p.host_images = Tensor::empty(host_memory_, {static_cast<std::int64_t>(p.geometries.size()), s, s, 3}, DType::f32);
     build_batch(worker_ctx, images, p.geometries, p.host_images);
+    p.sources.clear();  // done with them: let uncached images go now
   } else {
     p.packed = pack_sources(images, host_memory_);  // pinned: the upload will not wait for the host
     p.sources.clear();

@@ -63,6 +63,7 @@ class DataLoader {
   struct Prepared;
   void stop_workers();
   void work(int worker, std::int64_t epoch, bool mosaic);
+  void prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx);
   Prepared prepare(std::int64_t number, std::int64_t epoch, bool mosaic, const Context& worker_ctx) const;
 
   const ImageStore& store_;

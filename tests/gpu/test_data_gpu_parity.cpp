@@ -38,13 +38,15 @@ std::vector<std::vector<std::uint32_t>> random_images(const std::vector<ImageExt
 }
 
 // The cpu and the gpu evaluate the same float expressions; they may differ
-// where nvcc and g++ fuse a multiply-add differently: a few ulp of values up
-// to 1, so 1e-5 absolute.
+// where nvcc and g++ fuse a multiply-add differently: an ulp of a sample
+// position times a full 255-level step between neighbours. Emulated on the
+// cpu (with and without contraction, random images): at most 8.1e-5, so
+// 5e-4 absolute.
 void expect_close(const Tensor& cpu, const Tensor& gpu_on_host) {
   ASSERT_EQ(cpu.shape(), gpu_on_host.shape());
   const float* a = cpu.data<float>();
   const float* b = gpu_on_host.data<float>();
-  for (std::int64_t i = 0; i < cpu.numel(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5) << "element " << i;
+  for (std::int64_t i = 0; i < cpu.numel(); ++i) ASSERT_NEAR(a[i], b[i], 5e-4) << "element " << i;
 }
 
 TEST(DataParity, BatchBuilderMatchesCpu) {

@@ -311,7 +311,17 @@ TEST(BatchBuilder, PlansAreDeterministicPerSeedEpochAndIndex) {
   };
   const SamplePlan a = plan_of(7, 3, 2), b = plan_of(7, 3, 2), c = plan_of(7, 4, 2);
   EXPECT_EQ(a.warp, b.warp);
-  EXPECT_EQ(a.tiles.size(), b.tiles.size());
+  ASSERT_EQ(a.tiles.size(), b.tiles.size());
+  for (std::size_t t = 0; t < a.tiles.size(); ++t) {
+    EXPECT_EQ(a.tiles[t].image, b.tiles[t].image);
+    EXPECT_EQ(a.tiles[t].x0, b.tiles[t].x0);
+    EXPECT_EQ(a.tiles[t].y1, b.tiles[t].y1);
+    EXPECT_EQ(a.tiles[t].pad_x, b.tiles[t].pad_x);
+  }
+  EXPECT_EQ(a.hue_shift, b.hue_shift);
+  EXPECT_EQ(a.sat_gain, b.sat_gain);
+  EXPECT_EQ(a.val_gain, b.val_gain);
+  EXPECT_EQ(a.flip_lr, b.flip_lr);
   EXPECT_NE(a.warp, c.warp);
 }
 
@@ -348,6 +358,83 @@ TEST(BatchBuilder, RejectsATileOutsideItsImage) {
   const Context ctx(Device::cpu());
   Tensor out = ctx.empty({1, 64, 64, 3}, DType::f32);
   EXPECT_THROW(build_batch(ctx, host_images(f), std::span<const SampleGeometry>(&g, 1), out), Error);
+}
+
+// The CPU runs 16-pixel lane blocks and a scalar tail (L = 1, which is also
+// the CUDA kernel): at a width that is not a multiple of 16 both meet in
+// every row and must agree (up to where g++ fuses a multiply-add).
+TEST(BatchBuilder, LaneBlocksAgreeWithSingleLanes) {
+  const Fixture f = make_fixture(200);
+  const std::vector<HostImage> images = host_images(f);
+  std::vector<SourceImage> table;
+  for (const HostImage& im : images) table.push_back(SourceImage{im.pixels, im.width, im.height});
+  AugmentOptions o = strong_options();
+  o.perspective = 0.0008, o.hsv_h = 0.1;
+  for (std::uint64_t seed = 0; seed < 12; ++seed) {
+    o.mosaic = seed % 3 == 2 ? 0.0 : 1.0;
+    SampleRandom random(seed, 5, seed);
+    const SamplePlan plan = plan_training_sample(o, 200, static_cast<std::int64_t>(seed % 4), f.extents, random);
+    const SampleGeometry g = geometry_of(plan);
+    std::vector<float> blocks(200 * 200 * 3), lanes(200 * 200 * 3);
+    const BuildBatchKernel<float> by_block{table.data(), &g, 200, 200, blocks.data()};
+    const BuildBatchKernel<float> by_lane{table.data(), &g, 200, 200, lanes.data()};
+    for (int y = 0; y < 200; ++y) {
+      for (int x = 0; x + 16 <= 200; x += 16) by_block.operator()<16>(y, x);
+      for (int x = 192; x < 200; ++x) by_block.operator()<1>(y, x);
+      for (int x = 0; x < 200; ++x) by_lane.operator()<1>(y, x);
+    }
+    for (std::size_t i = 0; i < blocks.size(); ++i) ASSERT_NEAR(blocks[i], lanes[i], 2e-6) << "seed " << seed << " at " << i;
+  }
+}
+
+// jitter_hsv against OpenCV's float HSV round trip (H in degrees, S in
+// [0, 1]), gains applied in between; colours include the hue wrap, where
+// h + shift rounds to exactly 180.
+TEST(BatchBuilder, HsvJitterMatchesOpenCvFloatHsv) {
+  cv::RNG rng(3);
+  std::vector<cv::Vec3f> colours = {{100.0f, 99.99997f, 200.0f}, {0, 0, 0}, {255, 255, 255}, {10, 200, 30}};
+  for (int i = 0; i < 2000; ++i) colours.emplace_back(rng.uniform(0.f, 255.f), rng.uniform(0.f, 255.f), rng.uniform(0.f, 255.f));
+  const float shifts[] = {0.0f, 1e-5f, -1e-5f, 17.3f, -89.0f};
+  for (const float shift : shifts) {
+    for (const float sat : {0.3f, 1.0f, 1.5f}) {
+      for (const float val : {0.6f, 1.0f, 1.4f}) {
+        for (const cv::Vec3f& c : colours) {
+          cv::Mat px(1, 1, CV_32FC3, cv::Scalar(c[0], c[1], c[2])), hsv, back;
+          cv::cvtColor(px / 255.0f, hsv, cv::COLOR_BGR2HSV);  // float: H in [0, 360)
+          cv::Vec3f& h = hsv.at<cv::Vec3f>(0, 0);
+          h[0] = std::fmod(h[0] + 2.0f * shift + 720.0f, 360.0f);
+          h[1] = std::min(h[1] * sat, 1.0f);
+          h[2] = std::min(h[2] * val, 1.0f);
+          cv::cvtColor(hsv, back, cv::COLOR_HSV2BGR);
+          const cv::Vec3f ref = back.at<cv::Vec3f>(0, 0) * 255.0f;
+          float b = c[0], g = c[1], r = c[2];
+          jitter_hsv(shift, sat, val, b, g, r);
+          // Float rounding near a sector edge: a small fraction of a level.
+          EXPECT_NEAR(b, ref[0], 0.05f) << c << " shift " << shift;
+          EXPECT_NEAR(g, ref[1], 0.05f) << c << " shift " << shift;
+          EXPECT_NEAR(r, ref[2], 0.05f) << c << " shift " << shift;
+        }
+      }
+    }
+  }
+}
+
+TEST(BatchBuilder, ASingularWarpGivesGreyAndNoLabels) {
+  const Fixture f = make_fixture(64);
+  AugmentOptions o;
+  o.mosaic = 0.0;
+  SampleRandom random(1, 0, 0);
+  SamplePlan plan = plan_training_sample(o, 64, 0, f.extents, random);
+  for (double& m : plan.warp) m = 0.0;  // a drawn scale of 0
+  plan.warp[8] = 1.0;
+  plan.hue_shift = 0.0f, plan.sat_gain = 1.0f, plan.val_gain = 1.0f;
+  const SampleGeometry g = geometry_of(plan);
+  const Context ctx;
+  Tensor out = ctx.empty({1, 64, 64, 3}, DType::f32);
+  build_batch(ctx, host_images(f), std::span<const SampleGeometry>(&g, 1), out);
+  for (std::int64_t i = 0; i < out.numel(); ++i) ASSERT_FLOAT_EQ(out.data<float>()[i], 114.0f / 255.0f);
+  const std::vector<std::span<const LabelBox>> labels = {f.labels[0]};
+  EXPECT_TRUE(transform_labels(plan, labels).empty());
 }
 
 TEST(BatchBuilder, RejectsOverlappingTiles) {

@@ -70,7 +70,7 @@ TEST(ImageStore, CacheModesGiveTheSameImages) {
   const ImageStore ram(s.files, s.extents, 64, CacheMode::ram, 2);
   const ImageStore disk(s.files, s.extents, 64, CacheMode::disk, 2);
   for (std::int64_t i = 0; i < 4; ++i) {
-    EXPECT_TRUE(fs::exists(fs::path(s.files[i]).replace_extension(".npy")));
+    EXPECT_TRUE(fs::exists(s.files[i].string() + ".npy"));
     const auto a = none.get(i), b = ram.get(i), c = disk.get(i);
     EXPECT_EQ(a->width, none.extent(i).width);
     EXPECT_EQ(a->height, none.extent(i).height);
@@ -104,7 +104,14 @@ TEST(DataLoader, BatchesAreReproducibleForAnyWorkerCount) {
     ASSERT_EQ(ea[k].labels.size(), eb[k].labels.size());
     for (std::size_t i = 0; i < ea[k].labels.size(); ++i) {
       ASSERT_EQ(ea[k].labels[i].size(), eb[k].labels[i].size());
-      for (std::size_t j = 0; j < ea[k].labels[i].size(); ++j) EXPECT_EQ(ea[k].labels[i][j].x1, eb[k].labels[i][j].x1);
+      for (std::size_t j = 0; j < ea[k].labels[i].size(); ++j) {
+        const PixelBox &p = ea[k].labels[i][j], &q = eb[k].labels[i][j];
+        EXPECT_EQ(p.cls, q.cls);
+        EXPECT_EQ(p.x1, q.x1);
+        EXPECT_EQ(p.y1, q.y1);
+        EXPECT_EQ(p.x2, q.x2);
+        EXPECT_EQ(p.y2, q.y2);
+      }
     }
     images += ea[k].images.dim(0);
     const float* px = ea[k].images.data<float>();
@@ -152,14 +159,17 @@ TEST(DataLoader, ValidationLetterboxesWithoutAugmentation) {
 }
 
 TEST(DataLoader, AWorkersErrorReachesTheTrainer) {
-  TinySet s = make_set("error", 4);
+  TinySet s = make_set("error", 8);
   const ImageStore store(s.files, s.extents, 64, CacheMode::none, 1);
-  fs::remove(s.files[2]);  // gone after the check: decoding it fails in a worker
+  fs::remove(s.files[5]);  // gone after the check: decoding it fails in a worker
   LoaderOptions o;
-  o.batch = 4, o.workers = 2, o.shuffle = false;
+  o.batch = 2, o.workers = 2, o.prefetch = 1, o.shuffle = false;
+  o.hyp.mosaic = 0.0;  // only the batch's own images are read: the error is in batch 2
   DataLoader loader(store, s.labels, o);
   const Context ctx;
   loader.start_epoch(0);
+  EXPECT_TRUE(loader.next(ctx).has_value());
+  EXPECT_TRUE(loader.next(ctx).has_value());
   EXPECT_THROW(loader.next(ctx), Error);
   fs::remove_all(s.dir);
 }
