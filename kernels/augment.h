@@ -199,16 +199,16 @@ YOLO_HD YOLO_ALWAYS_INLINE void jitter_hsv(float hue_shift, float sat_gain, floa
   const float v_scaled = v * val_gain;
   const float v2 = v_scaled < 255.0f ? (v_scaled > 0.0f ? v_scaled : 0.0f) : 255.0f;
   const float h6 = h * (1.0f / 30.0f);
-  // h rounds up to 180 (h6 to 6) from just below: sector 5 at f = 1 is the
-  // same colour as sector 0 at f = 0, so 6 folds into 5.
-  const float floor_h6 = floorf(h6);
-  const float sector = floor_h6 < 5.0f ? floor_h6 : 5.0f;
+  const float sector = floorf(h6);
   const float f = h6 - sector;
   const int i = static_cast<int>(sector);
   const float p = v2 * (1.0f - s), q = v2 * (1.0f - s * f), t = v2 * (1.0f - s * (1.0f - f));
   r = (i == 0 || i >= 5) ? v2 : (i == 1 ? q : (i == 4 ? t : p));
   g = i == 0 ? t : (i <= 2 ? v2 : (i == 3 ? q : p));
-  b = i <= 1 ? p : (i == 2 ? t : (i <= 4 ? v2 : q));
+  // h (or h / 30) can round up to 180 (6) from just below; sector 6 at f = 0
+  // must be sector 0 at f = 0, which the r and g selects already give and b
+  // gets from `i == 5 ? q : p` (not a clamp of i: that stops g++ vectorising).
+  b = i <= 1 ? p : (i == 2 ? t : (i <= 4 ? v2 : (i == 5 ? q : p)));
 }
 
 // out[b, y, x, :] (NHWC, RGB, / 255) for L consecutive output pixels of one
