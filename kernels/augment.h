@@ -14,6 +14,7 @@
 // parameters (engine/data/augment.h); this file is only the arithmetic.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/core/hd.h"
 #include "kernels/numeric.h"
@@ -106,7 +107,13 @@ YOLO_HD bool sample_block_in_one_tile(const SourceImage* images, const SampleGeo
     const float fx = floorf(px[l]), fy = floorf(py[l]);
     const float ax = px[l] - fx, ay = py[l] - fy;
     const int i = (static_cast<int>(fy) - pad_y) * w + (static_cast<int>(fx) - pad_x);
-    const std::uint32_t p00 = pixels[i], p01 = pixels[i + 1], p10 = pixels[i + w], p11 = pixels[i + w + 1];
+    // Each row's two neighbours as one 64-bit load: half the gathered
+    // elements of four 32-bit loads (the CPU's gathers cost per element).
+    std::uint64_t top, bottom;
+    memcpy(&top, pixels + i, sizeof top);
+    memcpy(&bottom, pixels + i + w, sizeof bottom);
+    const auto p00 = static_cast<std::uint32_t>(top), p01 = static_cast<std::uint32_t>(top >> 32);
+    const auto p10 = static_cast<std::uint32_t>(bottom), p11 = static_cast<std::uint32_t>(bottom >> 32);
     // Channels written out: a loop over them here keeps g++ from vectorising over lanes.
     bv[l] = bilinear(p00, p01, p10, p11, 0, ax, ay);
     gv[l] = bilinear(p00, p01, p10, p11, 1, ax, ay);
@@ -187,14 +194,16 @@ YOLO_HD YOLO_ALWAYS_INLINE void jitter_hsv(float hue_shift, float sat_gain, floa
   // Ternaries, not fmaxf/fminf: their NaN rules keep g++ from vectorising.
   const float v = r > g ? (r > b ? r : b) : (g > b ? g : b);
   const float d = v - (r < g ? (r < b ? r : b) : (g < b ? g : b));
-  const float inv_d = d > 0.0f ? 1.0f / d : 0.0f;
+  // One division for both 1 / d and 1 / v: 1 / (d v) times v, resp. d.
+  const float inv_dv = d > 0.0f ? 1.0f / (d * v) : 0.0f;
+  const float inv_d = v * inv_dv;
   float h = v == r ? 30.0f * (g - b) * inv_d : (v == g ? 60.0f + 30.0f * (b - r) * inv_d : 120.0f + 30.0f * (r - g) * inv_d);
   h = h < 0.0f ? h + 180.0f : h;
   h += hue_shift;
   h = h >= 180.0f ? h - 180.0f : (h < 0.0f ? h + 180.0f : h);
   // Clipped to [0, 1] and [0, 255] as ultralytics' look-up tables are (a
   // gain range above 1 can draw a negative gain).
-  const float s_scaled = (v > 0.0f ? d / v : 0.0f) * sat_gain;
+  const float s_scaled = d * d * inv_dv * sat_gain;  // d / v (0 when d = 0)
   const float s = s_scaled < 1.0f ? (s_scaled > 0.0f ? s_scaled : 0.0f) : 1.0f;
   const float v_scaled = v * val_gain;
   const float v2 = v_scaled < 255.0f ? (v_scaled > 0.0f ? v_scaled : 0.0f) : 255.0f;
@@ -225,9 +234,12 @@ struct BuildBatchKernel {
 
   template <int L>
   YOLO_HD void operator()(std::int64_t r, std::int64_t x0) const {
-    const SampleGeometry& g = samples[r / out_h];
+    // One 32-bit division per call (rows fit: B * H < 2^31), not two 64-bit ones.
+    const auto row = static_cast<std::int32_t>(r);
+    const std::int32_t sample = row / out_h;
+    const SampleGeometry& g = samples[sample];
     const float* m = g.inverse;
-    const float y = static_cast<float>(r % out_h);
+    const float y = static_cast<float>(row - sample * out_h);
     float px[L], py[L], bv[L], gv[L], rv[L];
     YOLO_LANE_LOOP
     for (int l = 0; l < L; ++l) {
