@@ -241,12 +241,21 @@ struct BuildBatchKernel {
     const float* m = g.inverse;
     const float y = static_cast<float>(row - sample * out_h);
     float px[L], py[L], bv[L], gv[L], rv[L];
-    YOLO_LANE_LOOP
-    for (int l = 0; l < L; ++l) {
-      const float x = static_cast<float>(x0 + l);
-      const float inv_w = 1.0f / (m[6] * x + m[7] * y + m[8]);  // exactly 1 for affine warps
-      px[l] = (m[0] * x + m[1] * y + m[2]) * inv_w;
-      py[l] = (m[3] * x + m[4] * y + m[5]) * inv_w;
+    if (m[6] == 0.0f && m[7] == 0.0f && m[8] == 1.0f) {  // affine (the default): no division
+      YOLO_LANE_LOOP
+      for (int l = 0; l < L; ++l) {
+        const float x = static_cast<float>(x0 + l);
+        px[l] = m[0] * x + m[1] * y + m[2];
+        py[l] = m[3] * x + m[4] * y + m[5];
+      }
+    } else {
+      YOLO_LANE_LOOP
+      for (int l = 0; l < L; ++l) {
+        const float x = static_cast<float>(x0 + l);
+        const float inv_w = 1.0f / (m[6] * x + m[7] * y + m[8]);
+        px[l] = (m[0] * x + m[1] * y + m[2]) * inv_w;
+        py[l] = (m[3] * x + m[4] * y + m[5]) * inv_w;
+      }
     }
     if (!sample_block_in_one_tile<L>(images, g, px, py, bv, gv, rv)) {
       sample_block_any_tiles<L>(images, g, px, py, bv, gv, rv);
