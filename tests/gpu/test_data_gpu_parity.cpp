@@ -1,5 +1,5 @@
-// The training-batch gather kernel and the DataLoader on cuda against the
-// cpu: the same functor, the same plans. Without a CUDA device each test is
+// The training-batch gather kernel, the DataLoader and NMS on cuda against
+// the cpu: the same functors, the same plans. Without a CUDA device each test is
 // skipped with "skipped: no CUDA device".
 #include <gtest/gtest.h>
 
@@ -19,6 +19,7 @@
 #include "engine/data/batch_builder.h"
 #include "engine/data/image_store.h"
 #include "engine/data/loader.h"
+#include "engine/eval/nms.h"
 
 namespace yolo {
 namespace {
@@ -109,6 +110,33 @@ TEST(DataParity, LoaderOnCudaMatchesCpu) {
   EXPECT_FALSE(a.next(cpu).has_value());
   EXPECT_FALSE(b.next(gpu).has_value());
   fs::remove_all(dir);
+}
+
+// NMS on cuda (the bitmask schedule) against the cpu (greedy): the same
+// detections. Scores are distinct, so the order is fully determined.
+TEST(DataParity, NmsMatchesCpu) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "skipped: no CUDA device";
+  const Context cpu, gpu(Device::cuda(0));
+  Tensor pred = cpu.empty({4, 2000, 4 + 10}, DType::f32);
+  std::uint32_t state = 99;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) / 16777216.0f;
+  };
+  for (std::int64_t i = 0; i < pred.numel(); ++i) pred.data<float>()[i] = next();
+  for (std::int64_t a = 0; a < 4 * 2000; ++a) {
+    float* p = pred.data<float>() + a * 14;
+    p[0] *= 300, p[1] *= 300, p[2] = 10 + 50 * p[2], p[3] = 10 + 50 * p[3];
+  }
+  for (const bool multi : {false, true}) {
+    NmsOptions o = NmsOptions::validation();
+    o.multi_label = multi;
+    const Detections a = non_max_suppression(cpu, pred, o), b = non_max_suppression(gpu, to_device(gpu, pred), o);
+    const Tensor counts = to_host(gpu, b.counts), scores = to_host(gpu, b.scores), boxes = to_host(gpu, b.boxes);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(a.counts.data<std::int32_t>()[i], counts.data<std::int32_t>()[i]);
+    for (std::int64_t i = 0; i < scores.numel(); ++i) ASSERT_EQ(a.scores.data<float>()[i], scores.data<float>()[i]);
+    for (std::int64_t i = 0; i < boxes.numel(); ++i) ASSERT_EQ(a.boxes.data<float>()[i], boxes.data<float>()[i]);
+  }
 }
 
 }  // namespace

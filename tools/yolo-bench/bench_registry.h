@@ -20,5 +20,6 @@ void register_layer_benchmarks(const BenchContexts& contexts);
 void register_model_benchmarks(const BenchContexts& contexts);
 void register_loss_benchmarks(const BenchContexts& contexts);
 void register_data_benchmarks(const BenchContexts& contexts);
+void register_eval_benchmarks(const BenchContexts& contexts);
 
 }  // namespace yolo::bench

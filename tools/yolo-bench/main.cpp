@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     yolo::bench::register_model_benchmarks(contexts);
     yolo::bench::register_loss_benchmarks(contexts);
     yolo::bench::register_data_benchmarks(contexts);
+    yolo::bench::register_eval_benchmarks(contexts);
 
     benchmark::Initialize(&cargc, cargs.data());
     if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data())) return 2;
