@@ -191,6 +191,17 @@ SamplePlan plan_letterbox(std::int64_t index, ImageExtent extent, std::int32_t o
   return plan;
 }
 
+std::array<float, 4> letterbox_to_original(const float* box, ImageExtent resized, ImageExtent original,
+                                           std::int32_t out_w, std::int32_t out_h) {
+  // The same padding as plan_letterbox.
+  const float left = static_cast<float>((out_w - resized.width) / 2), top = static_cast<float>((out_h - resized.height) / 2);
+  const float gx = static_cast<float>(resized.width) / static_cast<float>(original.width);
+  const float gy = static_cast<float>(resized.height) / static_cast<float>(original.height);
+  const float w = static_cast<float>(original.width), h = static_cast<float>(original.height);
+  return {std::clamp((box[0] - left) / gx, 0.0f, w), std::clamp((box[1] - top) / gy, 0.0f, h),
+          std::clamp((box[2] - left) / gx, 0.0f, w), std::clamp((box[3] - top) / gy, 0.0f, h)};
+}
+
 SampleGeometry sample_geometry(const SamplePlan& plan, std::span<const std::int32_t> slots) {
   YOLO_CHECK(plan.tiles.size() <= kMaxCanvasTiles && slots.size() == plan.tiles.size(),
              "augment: {} tiles, {} slots", plan.tiles.size(), slots.size());

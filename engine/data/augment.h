@@ -63,6 +63,13 @@ SamplePlan plan_training_sample(const AugmentOptions& options, std::int32_t imgs
 // LetterBox without up-scaling, of an image already resized to fit).
 SamplePlan plan_letterbox(std::int64_t index, ImageExtent extent, std::int32_t out_w, std::int32_t out_h);
 
+// The inverse of plan_letterbox for a box (x1, y1, x2, y2) in the output's
+// pixels: minus the padding, divided by resized / original per axis,
+// clipped to the original image (ultralytics' scale_boxes). `resized` is
+// the cached image's size, `original` the file's.
+std::array<float, 4> letterbox_to_original(const float* box, ImageExtent resized, ImageExtent original,
+                                           std::int32_t out_w, std::int32_t out_h);
+
 // The kernel's plan: the inverse of flip o warp, and tiles whose `image` is
 // slot[k] for the plan's k-th tile (the slot of that image in the batch).
 SampleGeometry sample_geometry(const SamplePlan& plan, std::span<const std::int32_t> slots);

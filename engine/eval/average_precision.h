@@ -17,7 +17,7 @@ inline constexpr std::size_t kCurvePoints = 1000;
 // One class with at least one target.
 struct ClassAveragePrecision {
   std::int32_t cls = 0;
-  std::int64_t instances = 0;                // targets of this class
+  std::int64_t instances = 0;                  // targets of this class
   std::array<double, kNumIouThresholds> ap{};  // AP at each IoU threshold
   // At the confidence of the best mean F1 (AveragePrecision::best_f1_index).
   double precision = 0, recall = 0, f1 = 0;

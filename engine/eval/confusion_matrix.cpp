@@ -70,8 +70,7 @@ void ConfusionMatrix::add_image(std::span<const PredictedBox> predictions, std::
 
 std::int64_t ConfusionMatrix::at(std::int32_t predicted, std::int32_t truth) const {
   YOLO_CHECK(predicted >= 0 && predicted <= num_classes_ && truth >= 0 && truth <= num_classes_,
-             "confusion matrix: index ({}, {}) outside {} x {}", predicted, truth, num_classes_ + 1,
-             num_classes_ + 1);
+             "confusion matrix: index ({}, {}) outside {} x {}", predicted, truth, num_classes_ + 1, num_classes_ + 1);
   return counts_[static_cast<std::size_t>(predicted) * static_cast<std::size_t>(num_classes_ + 1) +
                  static_cast<std::size_t>(truth)];
 }

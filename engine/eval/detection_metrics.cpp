@@ -47,10 +47,11 @@ DetectionMetricsResult DetectionMetrics::compute() const {
   r.recall = r.curves.mean_recall;
   r.map50 = r.curves.map50;
   r.map50_95 = r.curves.map50_95;
-  r.fitness = r.map50_95;
+  r.fitness = 0.1 * r.map50 + 0.9 * r.map50_95;
+  r.ultralytics_fitness = r.map50_95;
   for (const ClassAveragePrecision& c : r.curves.classes) {
-    r.classes.push_back({c.cls, images_with_class_[static_cast<std::size_t>(c.cls)], c.instances, c.precision,
-                         c.recall, c.map50(), c.map50_95()});
+    r.classes.push_back({c.cls, images_with_class_[static_cast<std::size_t>(c.cls)], c.instances, c.precision, c.recall,
+                         c.map50(), c.map50_95()});
   }
   return r;
 }
@@ -68,12 +69,12 @@ void DetectionMetrics::reset() {
 std::string format_validation_table(const DetectionMetricsResult& result, std::span<const std::string> names,
                                     bool per_class) {
   // Python's "%11.3g" is fmt's "{:>11.3g}": both C's %g (trailing zeros dropped).
-  std::string out = fmt::format("{:>22}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}\n", "Class", "Images", "Instances",
-                                "Box(P", "R", "mAP50", "mAP50-95)");
+  std::string out = fmt::format("{:>22}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}\n", "Class", "Images", "Instances", "Box(P",
+                                "R", "mAP50", "mAP50-95)");
   const auto row = [&](const std::string& name, std::int64_t images, std::int64_t instances, double p, double r,
                        double m50, double m) {
-    out += fmt::format("{:>22}{:>11}{:>11}{:>11.3g}{:>11.3g}{:>11.3g}{:>11.3g}\n", name, images, instances, p, r, m50,
-                       m);
+    out +=
+        fmt::format("{:>22}{:>11}{:>11}{:>11.3g}{:>11.3g}{:>11.3g}{:>11.3g}\n", name, images, instances, p, r, m50, m);
   };
   row("all", result.images, result.instances, result.precision, result.recall, result.map50, result.map50_95);
   if (per_class) {

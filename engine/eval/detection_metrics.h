@@ -26,9 +26,12 @@ struct DetectionMetricsResult {
   std::int64_t instances = 0;  // every target
   // Means over `classes` (ultralytics' mp, mr, map50, map); 0 without targets.
   double precision = 0, recall = 0, map50 = 0, map50_95 = 0;
-  // ultralytics 8.4's Metric.fitness: weights (0, 0, 0, 1) on (P, R, mAP50,
-  // mAP50-95), i.e. mAP50-95 alone (8.0-8.3 used 0.1 mAP50 + 0.9 mAP50-95).
+  // What selects the best checkpoint: 0.1 mAP50 + 0.9 mAP50-95, the
+  // YOLOv5/YOLOv9 repositories' fitness (and ultralytics' up to 8.3).
   double fitness = 0;
+  // ultralytics 8.4's Metric.fitness: weights (0, 0, 0, 1) on (P, R, mAP50,
+  // mAP50-95), i.e. mAP50-95 alone.
+  double ultralytics_fitness = 0;
   std::vector<ClassMetrics> classes;  // ascending class id
   AveragePrecision curves;            // per-class AP at every threshold and the P, R, F1, PR curves
 };

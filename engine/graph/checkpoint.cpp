@@ -1,5 +1,6 @@
 #include "engine/graph/checkpoint.h"
 
+#include <charconv>
 #include <set>
 
 #include "engine/core/copy.h"
@@ -55,6 +56,7 @@ void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
   metadata["model"] = model.config().stem;
   metadata["model_yaml"] = model.config().text;
   metadata["nc"] = std::to_string(model.config().nc);
+  if (model.config().scale.letter != 0) metadata["scale"] = std::string(1, model.config().scale.letter);
   write_safetensors(path, tensors, metadata);
 }
 
@@ -105,6 +107,27 @@ CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::stri
     ++result.loaded;
   }
   return result;
+}
+
+std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path) {
+  const SafetensorsFile file = read_safetensors(path);
+  auto field = [&](const char* key) {
+    const auto it = file.metadata.find(key);
+    YOLO_CHECK(it != file.metadata.end(), "{}: not a yolo-engine checkpoint (no '{}' in its metadata)", path, key);
+    return it->second;
+  };
+  YOLO_CHECK(field("format") == kCheckpointFormat, "{}: checkpoint format '{}', expected '{}'", path, field("format"),
+             kCheckpointFormat);
+  const auto scale = file.metadata.find("scale");
+  const char letter = scale != file.metadata.end() && scale->second.size() == 1 ? scale->second[0] : 0;
+  const std::string nc_text = field("nc");
+  int nc = 0;
+  const auto parsed = std::from_chars(nc_text.data(), nc_text.data() + nc_text.size(), nc);
+  YOLO_CHECK(parsed.ec == std::errc{} && parsed.ptr == nc_text.data() + nc_text.size() && nc > 0,
+             "{}: metadata nc '{}' is not a class count", path, nc_text);
+  auto model = std::make_unique<Model>(ctx, parse_model_config(field("model_yaml"), path, letter, nc));
+  load_checkpoint(ctx, *model, path, true);
+  return model;
 }
 
 }  // namespace yolo

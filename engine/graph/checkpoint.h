@@ -5,6 +5,7 @@
 // file opens in PyTorch; plus string metadata (format version, the model
 // YAML, nc, and whatever the trainer adds).
 #include <map>
+#include <memory>
 #include <string>
 
 #include "engine/graph/model.h"
@@ -30,5 +31,9 @@ struct CheckpointLoad {
 // skipped and counted, extra tensors ignored. BatchNorm's num_batches_tracked
 // counters (PyTorch files) are ignored either way.
 CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::string& path, bool strict = true);
+
+// The model a checkpoint was saved from (its YAML and scale from the
+// metadata), built on ctx's device with the checkpoint's weights (strict).
+std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path);
 
 }  // namespace yolo

@@ -8,9 +8,10 @@
     [0, 1e10], maxDets 300): each detection's dtMatches and the precision
     array (T, R, K) reduced per class and threshold as COCOeval.summarize does.
 
-Inputs: preds (P, 7) f32 rows (image, x1, y1, x2, y2, score, class) and
-targets (T, 6) f32 rows (image, x1, y1, x2, y2, class); params images,
-classes. Every output is in the input's row order; floats go back as f32.
+Per fixture k, inputs k_preds (P, 7) f32 rows (image, x1, y1, x2, y2,
+score, class) and k_targets (T, 6) f32 rows (image, x1, y1, x2, y2, class);
+params fixtures: [{images, classes}, ...]. Outputs k_<name>, each in the
+input's row order; floats go back as f32.
 """
 import contextlib
 import logging
@@ -71,12 +72,12 @@ def ultralytics_reference(call, preds, targets, images, nc):
     validator.metrics, validator.seen, validator.nc, validator.names = metrics, images, nc, names
     validator.training = False
     validator.args = type("Args", (), {"verbose": True, "task": "detect"})()
-    handler = _Lines()
-    LOGGER.addHandler(handler)
+    handler, printing = _Lines(), LOGGER.handlers
+    LOGGER.handlers = [handler]  # captured, not printed
     try:
         validator.print_results()
     finally:
-        LOGGER.removeHandler(handler)
+        LOGGER.handlers = printing
     table = "".join(line + "\n" for line in [validator.get_desc(), *handler.lines])
 
     call.save("iouv", validator.iouv.numpy().astype(np.float32))
@@ -139,12 +140,27 @@ def coco_reference(call, preds, targets, images, nc):
     call.save("coco_means", means)
 
 
+class _Prefixed:
+    """One fixture's view of the call: its arrays are named "<k>_<name>"."""
+
+    def __init__(self, call, k):
+        self.call, self.prefix = call, f"{k}_"
+
+    def load(self, name):
+        return self.call.load(self.prefix + name)
+
+    def save(self, name, array):
+        self.call.save(self.prefix + name, array)
+
+
 def evaluate(call):
-    preds = call.load("preds").reshape(-1, 7)
-    targets = call.load("targets").reshape(-1, 6)
-    images, nc = call.params["images"], call.params["classes"]
-    ultralytics_reference(call, preds, targets, images, nc)
-    coco_reference(call, preds, targets, images, nc)
+    """Every fixture in one run: torch and ultralytics load once."""
+    for k, fixture in enumerate(call.params["fixtures"]):
+        one = _Prefixed(call, k)
+        preds = one.load("preds").reshape(-1, 7)
+        targets = one.load("targets").reshape(-1, 6)
+        ultralytics_reference(one, preds, targets, fixture["images"], fixture["classes"])
+        coco_reference(one, preds, targets, fixture["images"], fixture["classes"])
 
 
 run({"evaluate": evaluate})

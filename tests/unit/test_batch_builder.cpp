@@ -437,6 +437,29 @@ TEST(BatchBuilder, ASingularWarpGivesGreyAndNoLabels) {
   EXPECT_TRUE(transform_labels(plan, labels).empty());
 }
 
+// A known box through the letterbox and back: the box in the original
+// image's pixels again (images resized up and down, both aspects).
+TEST(BatchBuilder, LetterboxedBoxesMapBackToTheOriginalImage) {
+  const LabelBox label{2, 0.3f, 0.6f, 0.2f, 0.5f};
+  for (const ImageExtent original : {ImageExtent{1280, 720}, ImageExtent{333, 500}, ImageExtent{50, 40}}) {
+    const std::int32_t s = 320;
+    const double r = static_cast<double>(s) / std::max(original.width, original.height);
+    const ImageExtent resized{std::min(static_cast<std::int32_t>(std::ceil(original.width * r)), s),
+                              std::min(static_cast<std::int32_t>(std::ceil(original.height * r)), s)};
+    const SamplePlan plan = plan_letterbox(0, resized, s, s);
+    const std::vector<std::span<const LabelBox>> labels = {std::span<const LabelBox>(&label, 1)};
+    const std::vector<PixelBox> moved = transform_labels(plan, labels);
+    ASSERT_EQ(moved.size(), 1u);
+    const float letterboxed[4] = {moved[0].x1, moved[0].y1, moved[0].x2, moved[0].y2};
+    const auto back = letterbox_to_original(letterboxed, resized, original, s, s);
+    const float w = static_cast<float>(original.width), h = static_cast<float>(original.height);
+    EXPECT_NEAR(back[0], (0.3f - 0.1f) * w, 1e-3 * w) << original.width;
+    EXPECT_NEAR(back[1], (0.6f - 0.25f) * h, 1e-3 * h) << original.width;
+    EXPECT_NEAR(back[2], (0.3f + 0.1f) * w, 1e-3 * w) << original.width;
+    EXPECT_NEAR(back[3], (0.6f + 0.25f) * h, 1e-3 * h) << original.width;
+  }
+}
+
 TEST(BatchBuilder, RejectsOverlappingTiles) {
   const Fixture f = make_fixture(64);
   SamplePlan plan = plan_letterbox(0, f.extents[0], 64, 64);

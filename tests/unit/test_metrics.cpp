@@ -31,7 +31,7 @@ std::string bits(const CorrectAtThresholds& c) {
 
 TEST(BoxMatching, IouOfKnownBoxes) {
   EXPECT_FLOAT_EQ(box_iou({0, 0, 10, 10}, {5, 0, 15, 10}), 50.0f / 150.0f);
-  EXPECT_EQ(box_iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0f);  // the 1e-7 vanishes in f32 next to 100
+  EXPECT_EQ(box_iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0f);   // the 1e-7 vanishes in f32 next to 100
   EXPECT_EQ(box_iou({0, 0, 10, 10}, {10, 0, 20, 10}), 0.0f);  // touching
   EXPECT_EQ(box_iou({0, 0, 10, 10}, {20, 20, 30, 30}), 0.0f);
   // 70 / 100 rounds to the f32 nearest 0.7, which is kIouThresholds[4].
@@ -316,7 +316,8 @@ TEST(ConfusionMatrix, EmptySides) {
 TEST(ConfusionMatrix, DuplicatesAndTies) {
   ConfusionMatrix m(2);
   // Two predictions on one target: the higher score matches, the other is an FP.
-  m.add_image(std::vector{pred(0, 0, 10, 10, 0.5f, 1), pred(0, 0, 10, 10, 0.9f, 0)}, std::vector{target(0, 0, 10, 10, 0)});
+  m.add_image(std::vector{pred(0, 0, 10, 10, 0.5f, 1), pred(0, 0, 10, 10, 0.9f, 0)},
+              std::vector{target(0, 0, 10, 10, 0)});
   EXPECT_EQ(m.at(0, 0), 1);
   EXPECT_EQ(m.at(1, 2), 1);
   // A prediction overlapping two targets equally takes the first; class-agnostic.
@@ -352,7 +353,8 @@ TEST(Metrics, AccumulatesImagesAndFormatsTheTable) {
   EXPECT_EQ(r.classes[1].images, 2);
   EXPECT_EQ(r.classes[1].instances, 2);
   EXPECT_NEAR(r.map50_95, 0.995, 1e-12);
-  EXPECT_EQ(r.fitness, r.map50_95);  // 8.4's weights (0, 0, 0, 1)
+  EXPECT_EQ(r.ultralytics_fitness, r.map50_95);  // 8.4's weights (0, 0, 0, 1)
+  EXPECT_NEAR(r.fitness, 0.1 * r.map50 + 0.9 * r.map50_95, 1e-12);  // YOLOv5/YOLOv9's (0, 0, 0.1, 0.9)
   EXPECT_EQ(metrics.confusion_matrix().at(0, 0), 1);
   EXPECT_EQ(metrics.confusion_matrix().at(2, 2), 2);
 

@@ -67,11 +67,13 @@ def model_from_yaml(path, scale, nc, seed):
     return DetectionModel(cfg, nc=nc, verbose=False)
 
 
-def convert(model, out, yaml_text):
+def convert(model, out, yaml_text, scale=None):
     state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     names = getattr(model, "names", None)
     metadata = {"format": FORMAT, "model_yaml": yaml_text, "nc": model.yaml.get("nc", len(names or [])),
                 "source": "ultralytics"}
+    if scale:
+        metadata["scale"] = scale  # the engine rebuilds the model at this scale (engine/graph/checkpoint.h)
     if names:
         metadata["names"] = json.dumps(names if isinstance(names, list) else [names[i] for i in sorted(names)])
     write_safetensors(out, state, metadata)
@@ -96,7 +98,7 @@ def main():
     else:
         model = model_from_pt(args.weights)
         text = yaml.safe_dump(model.yaml, sort_keys=False)
-    n = convert(model, args.out, text)
+    n = convert(model, args.out, text, args.scale)
     print(f"{args.out}: {n} tensors", file=sys.stderr)
 
 

@@ -1,0 +1,83 @@
+#include "engine/eval/validator.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/core/copy.h"
+#include "engine/core/error.h"
+#include "engine/data/loader.h"
+
+namespace yolo {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// The image's labels in its own pixels: (xc +/- w/2) * width, likewise y.
+std::vector<TargetBox> targets_of(const std::vector<LabelBox>& labels, ImageExtent original) {
+  std::vector<TargetBox> out;
+  const float w = static_cast<float>(original.width), h = static_cast<float>(original.height);
+  for (const LabelBox& b : labels) {
+    out.push_back(TargetBox{{(b.xc - b.w / 2) * w, (b.yc - b.h / 2) * h, (b.xc + b.w / 2) * w, (b.yc + b.h / 2) * h},
+                            b.cls});
+  }
+  return out;
+}
+
+}  // namespace
+
+ValidationReport validate(const Context& ctx, Model& model, const Dataset& split, const ValidationOptions& options) {
+  const ImageStore& store = *split.store;
+  const std::int32_t imgsz = store.imgsz();
+  YOLO_CHECK(imgsz % 32 == 0, "validation size {} must be a multiple of 32 (the largest stride)", imgsz);
+  model.train(false);
+  LoaderOptions lo;
+  lo.batch = options.batch, lo.workers = options.workers, lo.augment = false, lo.shuffle = false;
+  lo.device = ctx.device();
+  DataLoader loader(store, split.labels, lo);
+  loader.start_epoch(0);
+  DetectionMetrics metrics(model.config().nc);
+  ValidationReport report;
+  if (options.keep_detections) report.detections.resize(static_cast<std::size_t>(store.size()));
+  std::int64_t images = 0;
+  for (;;) {
+    auto start = Clock::now();
+    std::optional<Batch> batch = loader.next(ctx);
+    if (!batch) break;
+    report.preprocess_ms += ms_since(start);
+    start = Clock::now();
+    const Tensors outputs = model.forward(ctx, batch->images);
+    ctx.synchronize();
+    report.inference_ms += ms_since(start);
+    start = Clock::now();
+    const Detections found = non_max_suppression(ctx, outputs[0], options.nms);
+    const Tensor boxes = to_host(ctx, found.boxes), scores = to_host(ctx, found.scores);
+    const Tensor classes = to_host(ctx, found.classes), counts = to_host(ctx, found.counts);
+    const std::int32_t max_det = options.nms.max_det;
+    for (std::size_t i = 0; i < batch->indices.size(); ++i) {
+      const std::int64_t index = batch->indices[i];
+      const CheckedImage& checked = split.checked.images[static_cast<std::size_t>(index)];
+      const ImageExtent original{checked.width, checked.height};
+      std::vector<PredictedBox> predictions;
+      for (std::int32_t d = 0; d < counts.data<std::int32_t>()[i]; ++d) {
+        const std::int64_t r = static_cast<std::int64_t>(i) * max_det + d;
+        const auto b = letterbox_to_original(boxes.data<float>() + r * 4, store.extent(index), original, imgsz, imgsz);
+        predictions.push_back(PredictedBox{{b[0], b[1], b[2], b[3]}, scores.data<float>()[r], classes.data<std::int32_t>()[r]});
+      }
+      metrics.add_image(predictions, targets_of(split.labels[static_cast<std::size_t>(index)], original));
+      if (options.keep_detections) report.detections[static_cast<std::size_t>(index)] = std::move(predictions);
+    }
+    report.postprocess_ms += ms_since(start);
+    images += static_cast<std::int64_t>(batch->indices.size());
+  }
+  const double per_image = 1.0 / static_cast<double>(std::max<std::int64_t>(images, 1));
+  report.preprocess_ms *= per_image, report.inference_ms *= per_image, report.postprocess_ms *= per_image;
+  report.metrics = metrics.compute();
+  report.confusion = metrics.confusion_matrix();
+  return report;
+}
+
+}  // namespace yolo

@@ -1,0 +1,38 @@
+#pragma once
+// defines: ValidationOptions, ValidationReport and validate: a model on a
+// dataset split as ultralytics' DetectionValidator does it: letterboxed
+// batches, Detect's eval output, NMS, predictions and labels compared in
+// the original image's pixels, ultralytics' metrics.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/data/dataset.h"
+#include "engine/eval/detection_metrics.h"
+#include "engine/eval/nms.h"
+#include "engine/graph/model.h"
+
+namespace yolo {
+
+struct ValidationOptions {
+  std::int32_t batch = 16;
+  int workers = 2;
+  NmsOptions nms = NmsOptions::validation();
+  bool keep_detections = false;  // fill ValidationReport::detections (--save-json)
+};
+
+struct ValidationReport {
+  DetectionMetricsResult metrics;
+  std::optional<ConfusionMatrix> confusion;  // ultralytics' (conf 0.25, IoU 0.45)
+  // Milliseconds per image: waiting for the batch, the forward pass, NMS
+  // and moving the detections back to the original image.
+  double preprocess_ms = 0, inference_ms = 0, postprocess_ms = 0;
+  // With keep_detections: per dataset image, its detections in its own pixels.
+  std::vector<std::vector<PredictedBox>> detections;
+};
+
+// The model is switched to eval mode. The split's store must have been
+// opened at the size to validate at (its imgsz).
+ValidationReport validate(const Context& ctx, Model& model, const Dataset& split, const ValidationOptions& options);
+
+}  // namespace yolo
