@@ -11,4 +11,4 @@ if(YOLO_BUILD_TESTS)
 endif()
 # OpenCV: image decoding and the synthetic dataset. SYSTEM include (see
 # yolo_link_opencv) so its headers' C++20 deprecation warnings stay quiet.
-find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs videoio)

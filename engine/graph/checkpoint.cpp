@@ -1,6 +1,7 @@
 #include "engine/graph/checkpoint.h"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "engine/core/copy.h"
@@ -128,6 +129,17 @@ std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path) {
   auto model = std::make_unique<Model>(ctx, parse_model_config(field("model_yaml"), path, letter, nc));
   load_checkpoint(ctx, *model, path, true);
   return model;
+}
+
+std::vector<std::string> checkpoint_class_names(const std::string& path) {
+  const SafetensorsFile file = read_safetensors(path);
+  const auto it = file.metadata.find("names");
+  if (it == file.metadata.end()) return {};
+  const nlohmann::json names = nlohmann::json::parse(it->second, nullptr, false);
+  YOLO_CHECK(names.is_array(), "{}: metadata names is not a JSON list", path);
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(n.is_string() ? n.get<std::string>() : n.dump());
+  return out;
 }
 
 }  // namespace yolo

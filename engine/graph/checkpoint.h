@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/graph/model.h"
 
@@ -35,5 +36,9 @@ CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::stri
 // The model a checkpoint was saved from (its YAML and scale from the
 // metadata), built on ctx's device with the checkpoint's weights (strict).
 std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path);
+
+// The class names a checkpoint records (metadata "names", a JSON list), or
+// none.
+std::vector<std::string> checkpoint_class_names(const std::string& path);
 
 }  // namespace yolo
