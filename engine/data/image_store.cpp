@@ -98,6 +98,7 @@ ImageStore::ImageStore(std::vector<std::filesystem::path> files, std::vector<Ima
   YOLO_CHECK(files_.size() == original_extents.size(), "image store: {} files, {} sizes", files_.size(),
              original_extents.size());
   for (const ImageExtent& e : original_extents) extents_.push_back(resized_extent(e, imgsz));
+  original_extents_ = std::move(original_extents);
   if (mode_ == CacheMode::ram) {
     ram_.resize(files_.size());
     for_each_parallel(size(), workers, [&](std::int64_t i) { ram_[i] = load(i); });

@@ -41,6 +41,7 @@ class ImageStore {
   std::int32_t imgsz() const { return imgsz_; }
   // The size get(i) will have.
   ImageExtent extent(std::int64_t i) const { return extents_[i]; }
+  ImageExtent original_extent(std::int64_t i) const { return original_extents_[i]; }
   const std::vector<ImageExtent>& extents() const { return extents_; }
   const std::filesystem::path& file(std::int64_t i) const { return files_[i]; }
 
@@ -55,6 +56,7 @@ class ImageStore {
 
   std::vector<std::filesystem::path> files_;
   std::vector<ImageExtent> extents_;
+  std::vector<ImageExtent> original_extents_;
   std::int32_t imgsz_;
   CacheMode mode_;
   std::vector<std::shared_ptr<const DecodedImage>> ram_;  // filled once by the constructor (ram mode)

@@ -1,6 +1,7 @@
 #include "engine/data/loader.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/core/caching_allocator.h"
 #include "engine/core/error.h"
@@ -57,6 +58,8 @@ DataLoader::DataLoader(const ImageStore& store, std::vector<std::vector<LabelBox
              labels_.size(), store_.size());
   YOLO_CHECK(options_.batch >= 1, "--batch {} must be at least 1", options_.batch);
   YOLO_CHECK(options_.workers >= 0, "--workers {} must not be negative", options_.workers);
+  YOLO_CHECK(!options_.rect || (!options_.augment && options_.world_size == 1),
+             "rectangular batches are for single-process validation (no augmentation)");
   options_.workers = std::max(options_.workers, 1);  // 0 (ultralytics: the main process) -> one thread
   options_.prefetch = std::max(options_.prefetch, 1);
 }
@@ -107,6 +110,9 @@ void DataLoader::stop_workers() {
 void DataLoader::start_epoch(std::int64_t epoch, bool mosaic) {
   stop_workers();
   order_ = sampler_.indices(epoch);
+  const std::int32_t s = store_.imgsz();
+  batch_shapes_.assign(static_cast<std::size_t>(batches_per_epoch()), {s, s});
+  if (options_.rect) plan_rect_batches();
   ready_.clear();
   ready_.resize(static_cast<std::size_t>(batches_per_epoch()));
   failure_ = nullptr;
@@ -114,6 +120,29 @@ void DataLoader::start_epoch(std::int64_t epoch, bool mosaic) {
   stopping_ = false;
   const int count = static_cast<int>(std::min<std::int64_t>(options_.workers, batches_per_epoch()));
   for (int w = 0; w < count; ++w) workers_.emplace_back([this, w, epoch, mosaic] { work(w, epoch, mosaic); });
+}
+
+// ultralytics' set_rectangle: the order by aspect ratio r = h / w of the
+// original images; a batch whose largest r is < 1 gets shape (r_max, 1), one
+// whose smallest is > 1 gets (1, 1 / r_min), others (1, 1); each side is
+// ceil(side * imgsz / stride + 0.5) * stride (the 0.5: validation's pad).
+void DataLoader::plan_rect_batches() {
+  auto ratio = [&](std::int64_t i) {
+    const ImageExtent e = store_.original_extent(i);
+    return static_cast<double>(e.height) / e.width;
+  };
+  std::stable_sort(order_.begin(), order_.end(), [&](std::int64_t a, std::int64_t b) { return ratio(a) < ratio(b); });
+  constexpr double kStride = 32.0, kPad = 0.5;
+  const double s = store_.imgsz();
+  for (std::size_t b = 0; b < batch_shapes_.size(); ++b) {
+    const std::size_t first = b * static_cast<std::size_t>(options_.batch);
+    const std::size_t last = std::min(order_.size(), first + static_cast<std::size_t>(options_.batch));
+    double lo = ratio(order_[first]), hi = lo;
+    for (std::size_t k = first; k < last; ++k) lo = std::min(lo, ratio(order_[k])), hi = std::max(hi, ratio(order_[k]));
+    const double h = hi < 1.0 ? hi : 1.0, w = lo > 1.0 ? 1.0 / lo : 1.0;
+    batch_shapes_[b] = {static_cast<std::int32_t>(std::ceil(h * s / kStride + kPad) * kStride),
+                        static_cast<std::int32_t>(std::ceil(w * s / kStride + kPad) * kStride)};
+  }
 }
 
 // Worker w prepares batches w, w + W, w + 2W, ..., staying at most
@@ -157,6 +186,7 @@ DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch
   AugmentOptions hyp = options_.hyp;
   if (!mosaic) hyp.mosaic = 0.0;
   const std::int32_t s = store_.imgsz();
+  const auto [out_h, out_w] = batch_shapes_[static_cast<std::size_t>(number)];
   std::vector<std::int64_t> slot_image;  // dataset index of each source slot
   for (std::int64_t k = first; k < last; ++k) {
     const std::int64_t index = order_[k];
@@ -165,7 +195,7 @@ DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch
     SampleRandom random(options_.seed, static_cast<std::uint64_t>(epoch),
                         static_cast<std::uint64_t>(options_.rank * sampler_.samples_per_rank() + k));
     const SamplePlan plan = options_.augment ? plan_training_sample(hyp, s, index, store_.extents(), random)
-                                             : plan_letterbox(index, store_.extent(index), s, s);
+                                             : plan_letterbox(index, store_.extent(index), out_w, out_h);
     std::vector<std::int32_t> slots;
     std::vector<std::span<const LabelBox>> tile_labels;
     for (const CanvasTile& tile : plan.tiles) {
@@ -186,7 +216,8 @@ DataLoader::Prepared DataLoader::prepare(std::int64_t number, std::int64_t epoch
   for (const auto& im : p.sources) images.push_back(HostImage{im->pixels.data(), im->width, im->height});
   if (options_.device.is_cpu()) {
     // From the loader's allocator: the batch outlives this worker's context.
-    p.host_images = Tensor::empty(host_memory_, {static_cast<std::int64_t>(p.geometries.size()), s, s, 3}, DType::f32);
+    p.host_images =
+        Tensor::empty(host_memory_, {static_cast<std::int64_t>(p.geometries.size()), out_h, out_w, 3}, DType::f32);
     build_batch(worker_ctx, images, p.geometries, p.host_images);
     p.sources.clear();  // done with them: let uncached images go now
   } else {
@@ -217,8 +248,8 @@ std::optional<Batch> DataLoader::next(const Context& ctx) {
     batch.images = std::move(p->host_images);
   } else {
     retire_uploads(false);
-    const std::int32_t s = store_.imgsz();
-    batch.images = ctx.empty({static_cast<std::int64_t>(p->geometries.size()), s, s, 3}, DType::f32);
+    const auto [out_h, out_w] = batch_shapes_[static_cast<std::size_t>(p->number)];
+    batch.images = ctx.empty({static_cast<std::int64_t>(p->geometries.size()), out_h, out_w, 3}, DType::f32);
     build_batch(ctx, p->packed, p->geometries, batch.images);
 #if YOLO_WITH_CUDA
     in_flight_.push_back(std::make_unique<InFlight>(ctx.cuda(), std::move(p->packed.words)));

@@ -4,6 +4,7 @@
 // (mosaic partners, warp, HSV, flips), a bounded queue keeps ready batches
 // ahead of the trainer, and the gather kernel builds the pixels (in the
 // worker for the CPU, in next() on the device for CUDA); LoaderOptions, Batch.
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -27,6 +28,10 @@ struct LoaderOptions {
   int workers = 2;           // threads preparing batches
   int prefetch = 2;          // batches each worker may prepare ahead of the trainer
   bool augment = true;       // training augmentation; otherwise letterbox (validation)
+  // Validation only: ultralytics' rectangular batches: images in order of
+  // aspect ratio (h / w), each batch letterboxed to the smallest stride
+  // multiple (plus half a stride) that fits its images, not to a square.
+  bool rect = false;
   AugmentOptions hyp;        // used when augment
   bool shuffle = true;
   std::uint64_t seed = 0;
@@ -82,6 +87,9 @@ class DataLoader {
   DistributedSampler sampler_;
 
   std::vector<std::int64_t> order_;  // this epoch's indices for this rank
+  // (height, width) of each batch's images: imgsz square, or the rect shape.
+  std::vector<std::array<std::int32_t, 2>> batch_shapes_;
+  void plan_rect_batches();
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::unique_ptr<Prepared>> ready_;  // by batch number

@@ -36,6 +36,7 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
   model.train(false);
   LoaderOptions lo;
   lo.batch = options.batch, lo.workers = options.workers, lo.augment = false, lo.shuffle = false;
+  lo.rect = options.rect;
   lo.device = ctx.device();
   DataLoader loader(store, split.labels, lo);
   loader.start_epoch(0);
@@ -64,7 +65,9 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
       std::vector<PredictedBox> predictions;
       for (std::int32_t d = 0; d < counts.data<std::int32_t>()[i]; ++d) {
         const std::int64_t r = static_cast<std::int64_t>(i) * max_det + d;
-        const auto b = letterbox_to_original(boxes.data<float>() + r * 4, store.extent(index), original, imgsz, imgsz);
+        const auto out_h = static_cast<std::int32_t>(batch->images.dim(1));
+        const auto out_w = static_cast<std::int32_t>(batch->images.dim(2));
+        const auto b = letterbox_to_original(boxes.data<float>() + r * 4, store.extent(index), original, out_w, out_h);
         predictions.push_back(PredictedBox{{b[0], b[1], b[2], b[3]}, scores.data<float>()[r], classes.data<std::int32_t>()[r]});
       }
       metrics.add_image(predictions, targets_of(split.labels[static_cast<std::size_t>(index)], original));

@@ -19,6 +19,7 @@ struct ValidationOptions {
   int workers = 2;
   NmsOptions nms = NmsOptions::validation();
   bool keep_detections = false;  // fill ValidationReport::detections (--save-json)
+  bool rect = true;              // ultralytics' rectangular batches (DataLoader's LoaderOptions::rect)
 };
 
 struct ValidationReport {

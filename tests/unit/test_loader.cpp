@@ -158,6 +158,33 @@ TEST(DataLoader, ValidationLetterboxesWithoutAugmentation) {
   fs::remove_all(s.dir);
 }
 
+// ultralytics' rectangular validation batches, worked by hand for these
+// sizes (w x h = 60+17i x 90-5i, aspect h/w from 1.5 down to 0.37), imgsz
+// 64, batch 3: by aspect the batches are {6, 5, 4}, {3, 2, 1}, {0}; their
+// shapes (h, w) are (ceil(0.547 * 2 + 0.5), ceil(2.5)) * 32 = (64, 96),
+// (96, 96), and (96, ceil(0.667 * 2 + 0.5) * 32) = (96, 64).
+TEST(DataLoader, RectangularValidationBatches) {
+  const TinySet s = make_set("rect", 7);
+  const ImageStore store(s.files, s.extents, 64, CacheMode::ram, 1);
+  LoaderOptions o;
+  o.batch = 3, o.augment = false, o.shuffle = false, o.rect = true;
+  DataLoader loader(store, s.labels, o);
+  const Context ctx;
+  const std::vector<Batch> batches = run_epoch(loader, ctx, 0);
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].indices, (std::vector<std::int64_t>{6, 5, 4}));
+  EXPECT_EQ(batches[1].indices, (std::vector<std::int64_t>{3, 2, 1}));
+  EXPECT_EQ(batches[2].indices, (std::vector<std::int64_t>{0}));
+  const std::int64_t shapes[3][2] = {{64, 96}, {96, 96}, {96, 64}};
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_EQ(batches[b].images.dim(1), shapes[b][0]) << "batch " << b;
+    EXPECT_EQ(batches[b].images.dim(2), shapes[b][1]) << "batch " << b;
+  }
+  o.augment = true;  // rect is for validation only
+  EXPECT_THROW(DataLoader(store, s.labels, o), Error);
+  fs::remove_all(s.dir);
+}
+
 TEST(DataLoader, AWorkersErrorReachesTheTrainer) {
   TinySet s = make_set("error", 8);
   const ImageStore store(s.files, s.extents, 64, CacheMode::none, 1);
