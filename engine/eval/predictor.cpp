@@ -1,5 +1,6 @@
 #include "engine/eval/predictor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -34,26 +35,46 @@ Predictor::Predictor(const Context& ctx, Model& model, std::int32_t imgsz, NmsOp
 
 std::vector<PredictedBox> Predictor::predict(const std::uint8_t* bgr, std::int32_t width, std::int32_t height,
                                              std::int64_t step, PredictionTimes* times) {
-  YOLO_CHECK(bgr != nullptr && width > 0 && height > 0, "predict: an empty image");
+  const ImageView image{bgr, width, height, step};
+  return std::move(predict(std::span<const ImageView>(&image, 1), times)[0]);
+}
+
+std::vector<std::vector<PredictedBox>> Predictor::predict(std::span<const ImageView> images, PredictionTimes* times) {
+  YOLO_CHECK(!images.empty(), "predict: no images");
   auto start = Clock::now();
   // As the training data: long side to imgsz (INTER_LINEAR), words of BGRx.
-  const ImageExtent original{width, height}, resized = resized_extent(original, imgsz_);
-  const cv::Mat source(height, width, CV_8UC3, const_cast<std::uint8_t*>(bgr), static_cast<std::size_t>(step));
-  cv::Mat scaled, words;
-  if (resized.width != width || resized.height != height) {
-    cv::resize(source, scaled, cv::Size(resized.width, resized.height), 0, 0, cv::INTER_LINEAR);
-  } else {
-    scaled = source;
+  std::vector<cv::Mat> words(images.size());
+  std::vector<ImageExtent> originals, resized;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const ImageView& v = images[i];
+    YOLO_CHECK(v.bgr != nullptr && v.width > 0 && v.height > 0, "predict: an empty image");
+    originals.push_back({v.width, v.height});
+    resized.push_back(resized_extent(originals.back(), imgsz_));
+    const cv::Mat source(v.height, v.width, CV_8UC3, const_cast<std::uint8_t*>(v.bgr), static_cast<std::size_t>(v.step));
+    cv::Mat scaled = source;
+    if (resized[i].width != v.width || resized[i].height != v.height) {
+      cv::resize(source, scaled, cv::Size(resized[i].width, resized[i].height), 0, 0, cv::INTER_LINEAR);
+    }
+    cv::cvtColor(scaled, words[i], cv::COLOR_BGR2BGRA);
   }
-  cv::cvtColor(scaled, words, cv::COLOR_BGR2BGRA);
-  // ultralytics' LetterBox(auto=True): pad only up to the next multiple of the stride.
-  const std::int32_t out_w = round_up(resized.width, kStride), out_h = round_up(resized.height, kStride);
-  const SamplePlan plan = plan_letterbox(0, resized, out_w, out_h);
-  const std::int32_t slot = 0;
-  const SampleGeometry geometry = sample_geometry(plan, std::span<const std::int32_t>(&slot, 1));
-  const HostImage image{words.ptr<std::uint32_t>(), words.cols, words.rows};
-  Tensor input = ctx_.empty({1, out_h, out_w, 3}, DType::f32);
-  build_batch(ctx_, std::span<const HostImage>(&image, 1), std::span<const SampleGeometry>(&geometry, 1), input);
+  // ultralytics' LetterBox: auto (pad only to the next stride multiple) when
+  // every image has the same size, otherwise the imgsz square.
+  const bool same = std::all_of(resized.begin(), resized.end(), [&](const ImageExtent& e) {
+    return e.width == resized[0].width && e.height == resized[0].height;
+  });
+  const std::int32_t out_w = same ? round_up(resized[0].width, kStride) : imgsz_;
+  const std::int32_t out_h = same ? round_up(resized[0].height, kStride) : imgsz_;
+  std::vector<HostImage> sources;
+  std::vector<SampleGeometry> geometries;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    sources.push_back(HostImage{words[i].ptr<std::uint32_t>(), words[i].cols, words[i].rows});
+    const auto slot = static_cast<std::int32_t>(i);
+    geometries.push_back(
+        sample_geometry(plan_letterbox(0, resized[i], out_w, out_h), std::span<const std::int32_t>(&slot, 1)));
+  }
+  const auto batch = static_cast<std::int64_t>(images.size());
+  Tensor input = ctx_.empty({batch, out_h, out_w, 3}, DType::f32);
+  build_batch(ctx_, sources, geometries, input);
   if (times) times->preprocess_ms += ms_since(start);
 
   start = Clock::now();
@@ -65,10 +86,13 @@ std::vector<PredictedBox> Predictor::predict(const std::uint8_t* bgr, std::int32
   const Detections found = non_max_suppression(ctx_, outputs[0], nms_);
   const Tensor boxes = to_host(ctx_, found.boxes), scores = to_host(ctx_, found.scores);
   const Tensor classes = to_host(ctx_, found.classes), counts = to_host(ctx_, found.counts);
-  std::vector<PredictedBox> out;
-  for (std::int32_t d = 0; d < counts.data<std::int32_t>()[0]; ++d) {
-    const auto b = letterbox_to_original(boxes.data<float>() + d * 4, resized, original, out_w, out_h);
-    out.push_back(PredictedBox{{b[0], b[1], b[2], b[3]}, scores.data<float>()[d], classes.data<std::int32_t>()[d]});
+  std::vector<std::vector<PredictedBox>> out(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    for (std::int32_t d = 0; d < counts.data<std::int32_t>()[i]; ++d) {
+      const std::int64_t r = static_cast<std::int64_t>(i) * nms_.max_det + d;
+      const auto b = letterbox_to_original(boxes.data<float>() + r * 4, resized[i], originals[i], out_w, out_h);
+      out[i].push_back(PredictedBox{{b[0], b[1], b[2], b[3]}, scores.data<float>()[r], classes.data<std::int32_t>()[r]});
+    }
   }
   if (times) times->nms_ms += ms_since(start);
   return out;

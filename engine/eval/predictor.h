@@ -4,6 +4,7 @@
 // the stride (32), Detect's eval output, NMS, boxes mapped back to the
 // image; PredictionTimes.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/eval/box_matching.h"
@@ -24,6 +25,16 @@ class Predictor {
   // image: BGR bytes, `step` bytes per row. Detections in its pixels, by score.
   std::vector<PredictedBox> predict(const std::uint8_t* bgr, std::int32_t width, std::int32_t height,
                                     std::int64_t step, PredictionTimes* times = nullptr);
+
+  // A batch in one forward pass. As ultralytics: images of one size are
+  // letterboxed to the next stride multiple, mixed sizes to imgsz x imgsz.
+  // times are summed over the batch.
+  struct ImageView {
+    const std::uint8_t* bgr;
+    std::int32_t width, height;
+    std::int64_t step;
+  };
+  std::vector<std::vector<PredictedBox>> predict(std::span<const ImageView> images, PredictionTimes* times = nullptr);
 
  private:
   const Context& ctx_;

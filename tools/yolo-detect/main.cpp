@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 struct Flags {
   std::string weights, source, device = "cpu", project = "runs/detect", name = "exp";
-  int imgsz = 640, max_det = 300;
+  int imgsz = 640, max_det = 300, batch = 1;
   float conf = 0.25f, iou = 0.7f;
   std::vector<int> classes;
   bool half = false, save_txt = false, save_conf = false, save_json = false, exist_ok = false, nosave = false;
@@ -81,6 +81,38 @@ int run(const Flags& f) {
   yolo::PredictionTimes times;
   std::int64_t frames = 0, unreadable = 0;
   std::string json;
+  // Images wait here until a batch is full (or a video or the end comes).
+  struct Pending {
+    std::size_t source;
+    cv::Mat image;
+  };
+  std::vector<Pending> pending;
+  auto flush = [&] {
+    if (pending.empty()) return;
+    std::vector<yolo::Predictor::ImageView> views;
+    for (const Pending& p : pending) {
+      views.push_back({p.image.data, p.image.cols, p.image.rows, static_cast<std::int64_t>(p.image.step)});
+    }
+    yolo::PredictionTimes t;
+    const auto results = predictor.predict(views, &t);
+    times.preprocess_ms += t.preprocess_ms, times.inference_ms += t.inference_ms, times.nms_ms += t.nms_ms;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const yolo::MediaSource& src = sources[pending[i].source];
+      cv::Mat& image = pending[i].image;
+      const auto& found = results[i];
+      ++frames;
+      fmt::print("image {}/{} {}: {}x{} {}, {:.1f}ms\n", pending[i].source + 1, sources.size(), src.path.string(),
+                 image.rows, image.cols, describe(found, names), t.inference_ms / static_cast<double>(pending.size()));
+      if (f.save_txt) write_labels(out_dir / "labels" / (src.path.stem().string() + ".txt"), found, image.cols, image.rows, f.save_conf);
+      if (f.save_json) json += coco_entries(src.path.stem().string(), found);
+      if (!f.nosave) {
+        yolo::draw_detections(image.data, image.cols, image.rows, static_cast<std::int64_t>(image.step), found, names);
+        YOLO_CHECK(cv::imwrite((out_dir / src.path.filename()).string(), image), "{}: cannot write",
+                   (out_dir / src.path.filename()).string());
+      }
+    }
+    pending.clear();
+  };
   for (std::size_t s = 0; s < sources.size(); ++s) {
     const yolo::MediaSource& src = sources[s];
     if (!src.video) {
@@ -90,21 +122,11 @@ int run(const Flags& f) {
         ++unreadable;
         continue;
       }
-      yolo::PredictionTimes t;
-      const auto found = predictor.predict(image.data, image.cols, image.rows, static_cast<std::int64_t>(image.step), &t);
-      times.preprocess_ms += t.preprocess_ms, times.inference_ms += t.inference_ms, times.nms_ms += t.nms_ms;
-      ++frames;
-      fmt::print("image {}/{} {}: {}x{} {}, {:.1f}ms\n", s + 1, sources.size(), src.path.string(), image.rows,
-                 image.cols, describe(found, names), t.inference_ms);
-      if (f.save_txt) write_labels(out_dir / "labels" / (src.path.stem().string() + ".txt"), found, image.cols, image.rows, f.save_conf);
-      if (f.save_json) json += coco_entries(src.path.stem().string(), found);
-      if (!f.nosave) {
-        yolo::draw_detections(image.data, image.cols, image.rows, static_cast<std::int64_t>(image.step), found, names);
-        YOLO_CHECK(cv::imwrite((out_dir / src.path.filename()).string(), image), "{}: cannot write",
-                   (out_dir / src.path.filename()).string());
-      }
+      pending.push_back({s, std::move(image)});
+      if (static_cast<int>(pending.size()) >= f.batch) flush();
       continue;
     }
+    flush();
     cv::VideoCapture video(src.path.string());
     if (!video.isOpened()) {
       diag.warn(fmt::format("{}: cannot open the video, skipped", src.path.string()));
@@ -137,6 +159,7 @@ int run(const Flags& f) {
       }
     }
   }
+  flush();
   diag.flush();
   YOLO_CHECK(frames > 0, "--source {}: none of {} sources could be read", f.source, sources.size());
   if (f.save_json) {
@@ -162,6 +185,7 @@ int main(int argc, char** argv) {
   app.add_option("--conf,--conf-thres", f.conf, "confidence threshold");
   app.add_option("--iou,--iou-thres", f.iou, "NMS IoU threshold");
   app.add_option("--max-det", f.max_det, "maximum detections per image");
+  app.add_option("--batch", f.batch, "images per forward pass")->check(CLI::PositiveNumber);
   app.add_option("--classes", f.classes, "keep only these classes")->delimiter(',');
   app.add_option("--device", f.device, "cpu, 0, cuda:0");
   app.add_option("--project", f.project, "save to project/name");
