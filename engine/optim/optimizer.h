@@ -1,0 +1,49 @@
+#pragma once
+// defines: OptimizerOptions and Optimizer, ultralytics' optimizers (SGD with
+// Nesterov momentum, AdamW) over a model's flat parameter buffers in one
+// fused launch per step, with its three parameter groups: weights (decayed),
+// batch-norm weights and biases (not decayed), each with its own learning
+// rate (the trainer's warmup treats biases differently).
+#include <array>
+#include <cstdint>
+
+#include "engine/graph/parameter_store.h"
+
+namespace yolo {
+
+enum class OptimizerType { sgd, adamw };
+
+struct OptimizerOptions {
+  OptimizerType type = OptimizerType::sgd;
+  float momentum = 0.937f;  // SGD momentum; AdamW's beta1
+  float weight_decay = 5e-4f;
+  bool nesterov = true;
+  float beta2 = 0.999f, eps = 1e-8f;  // AdamW
+};
+
+// Learning rates of the groups: [0] decayed weights, [1] batch-norm weights, [2] biases.
+using GroupLearningRates = std::array<float, 3>;
+
+class Optimizer {
+ public:
+  // The store must be allocated; the optimizer keeps its state (momentum, or
+  // AdamW's moments) on ctx's device, zero at the start.
+  Optimizer(const Context& ctx, ParameterStore& store, OptimizerOptions options);
+
+  // One update from the store's gradients (not zeroed here).
+  void step(const Context& ctx, const GroupLearningRates& lr);
+
+  std::int64_t steps() const { return steps_; }
+  const OptimizerOptions& options() const { return options_; }
+  // Momentum (SGD), or the first and second moments (AdamW): for checkpoints.
+  Tensor& state(int k) { return k == 0 ? first_ : second_; }
+
+ private:
+  ParameterStore& store_;
+  OptimizerOptions options_;
+  Tensor group_;  // u8 per element: kGroupDecay, kGroupBnWeight, kGroupBias, kGroupFixed
+  Tensor first_, second_;
+  std::int64_t steps_ = 0;
+};
+
+}  // namespace yolo
