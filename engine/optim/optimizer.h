@@ -33,6 +33,8 @@ class Optimizer {
   // One update from the store's gradients (not zeroed here).
   void step(const Context& ctx, const GroupLearningRates& lr);
 
+  // The warmup ramps SGD's momentum (ultralytics leaves AdamW's betas alone).
+  void set_momentum(float momentum) { options_.momentum = momentum; }
   std::int64_t steps() const { return steps_; }
   const OptimizerOptions& options() const { return options_; }
   // Momentum (SGD), or the first and second moments (AdamW): for checkpoints.
