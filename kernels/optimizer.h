@@ -1,6 +1,7 @@
 #pragma once
 // defines: the fused optimizer and EMA kernels over a model's flat parameter
-// buffers (engine/optim/): SgdKernel, AdamWKernel, EmaKernel. One launch
+// buffers (engine/optim/): SgdKernel, AdamWKernel, EmaKernel, and gradient
+// clipping's SquareKernel and ClipByNormKernel. One launch
 // updates every parameter; the group of each element (ultralytics' three:
 // decayed weights, batch-norm weights, biases; or fixed) picks its
 // learning rate and whether weight decay applies.
@@ -76,6 +77,32 @@ struct EmaKernel {
   float decay;
 
   YOLO_HD void operator()(std::int64_t i) const { ema[i] = decay * ema[i] + (1.0f - decay) * model[i]; }
+};
+
+// out[i] = g[i]^2 (summed after by Primitives::sum into ||g||^2).
+struct SquareKernel {
+  const float* grad;
+  float* out;
+  YOLO_HD void operator()(std::int64_t i) const { out[i] = grad[i] * grad[i]; }
+};
+
+// torch.nn.utils.clip_grad_norm_: g *= min(1, max_norm / (||g|| + 1e-6)),
+// ||g|| = sqrt(*sum_of_squares), read on the device (no host round trip).
+struct ClipByNormKernel {
+  float* grad;
+  const float* sum_of_squares;
+  float max_norm;
+  YOLO_HD void operator()(std::int64_t i) const {
+    const float coef = max_norm / (sqrtf(*sum_of_squares) + 1e-6f);
+    grad[i] *= coef < 1.0f ? coef : 1.0f;
+  }
+};
+
+// out[0] = sqrt(in[0]).
+struct SquareRootKernel {
+  const float* in;
+  float* out;
+  YOLO_HD void operator()(std::int64_t i) const { out[i] = sqrtf(in[i]); }
 };
 
 }  // namespace yolo

@@ -68,4 +68,14 @@ void Optimizer::step(const Context& ctx, const GroupLearningRates& lr) {
   });
 }
 
+Tensor clip_grad_norm(const Context& ctx, ParameterStore& store, float max_norm) {
+  YOLO_CHECK(max_norm > 0.0f, "clip_grad_norm: max_norm {} must be positive", max_norm);
+  Tensor norm = ctx.empty({1}, DType::f32);
+  dispatch_backend(ctx.device(), [&]<class B>() {
+    OptimizerImpl<B>::clip_grad_norm(ctx, store.grads().data<float>(), store.grads().numel(), max_norm,
+                                     norm.data<float>());
+  });
+  return norm;
+}
+
 }  // namespace yolo

@@ -48,4 +48,10 @@ class Optimizer {
   std::int64_t steps_ = 0;
 };
 
+// torch.nn.utils.clip_grad_norm_ over every gradient of the store (ultralytics
+// clips at 10 before each optimizer step): scales them by
+// min(1, max_norm / (||g||_2 + 1e-6)). Returns ||g||_2 before clipping, as a
+// (1) tensor on ctx's device (no host round trip).
+Tensor clip_grad_norm(const Context& ctx, ParameterStore& store, float max_norm);
+
 }  // namespace yolo

@@ -29,4 +29,12 @@ def optimize(call):
         call.save(name, param.detach().float().numpy())
 
 
-run({"optimize": optimize})
+def clip(call):
+    g = torch.nn.Parameter(torch.zeros(call.load("grads").shape, dtype=torch.float64))
+    g.grad = torch.from_numpy(call.load("grads")).double()
+    norm = torch.nn.utils.clip_grad_norm_([g], max_norm=call.params["max_norm"])
+    call.save("clipped", g.grad.float().numpy())
+    call.save("norm", np.array([float(norm)], np.float32))
+
+
+run({"optimize": optimize, "clip": clip})

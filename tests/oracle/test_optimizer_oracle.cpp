@@ -72,5 +72,28 @@ void check(OptimizerType type) {
 TEST(OptimizerOracle, SgdNesterovMatchesTorch) { check(OptimizerType::sgd); }
 TEST(OptimizerOracle, AdamWMatchesTorch) { check(OptimizerType::adamw); }
 
+// Gradient clipping: above the limit (scaled down) and below it (unchanged).
+TEST(OptimizerOracle, ClipGradNormMatchesTorch) {
+  for (const float scale : {1.0f, 0.001f}) {
+    const Context ctx;
+    ParameterStore store;
+    store.add_parameter("w", {300}, ParameterRole::weight);
+    store.add_parameter("b", {40}, ParameterRole::bias);
+    store.allocate(ctx);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, scale);
+    for (std::int64_t i = 0; i < store.grads().numel(); ++i) store.grads().data<float>()[i] = normal(rng);
+    test::Oracle oracle("optimizer_oracle.py");
+    oracle.put("grads", to_host(ctx, store.grads()));
+    oracle.run("clip", {{"max_norm", 10.0}});
+    const Tensor norm = clip_grad_norm(ctx, store, 10.0f);
+    EXPECT_NEAR(norm.data<float>()[0], oracle.get("norm").as<float>()[0], 1e-5 * oracle.get("norm").as<float>()[0]);
+    const NpyArray ref = oracle.get("clipped");
+    for (std::int64_t i = 0; i < store.grads().numel(); ++i) {
+      EXPECT_NEAR(store.grads().data<float>()[i], ref.as<float>()[i], 1e-6 * scale) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace yolo
