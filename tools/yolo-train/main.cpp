@@ -1,6 +1,6 @@
-// yolo-train: trains a YOLO detector. This version reports the build
-// (--version) and resolves and summarises a model (--cfg X --dry-run); the
-// training loop is the trainer issue's work.
+// yolo-train: trains a YOLO detector with the flags of YOLOv5/YOLOv9's
+// train.py / train_dual.py (see TrainOptions for what each does); also
+// reports the build (--version) and summarises a model (--cfg X --dry-run).
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -9,20 +9,22 @@
 #include "engine/core/backends.h"
 #include "engine/core/error.h"
 #include "engine/graph/model.h"
+#include "engine/graph/model_config.h"
+#include "engine/train/trainer.h"
 
 namespace {
 
-// Where `--cfg yolov8n.yaml` is looked for after the working directory:
-// models/ and models/detect/ of the source tree the binary was built in
-// (build/bin/..), then of an installed share/ directory.
-std::vector<std::string> model_search_dirs(const char* argv0) {
-  namespace fs = std::filesystem;
+namespace fs = std::filesystem;
+
+// models/ and models/detect/ (or configs/) of the source tree the binary was
+// built in (build/bin/..), then of an installed share/ directory.
+std::vector<std::string> search_dirs(const char* argv0, std::initializer_list<const char*> subdirs) {
   std::error_code ec;
   const fs::path exe = fs::weakly_canonical(fs::path(argv0), ec).parent_path();
-  std::vector<std::string> dirs = {"models", "models/detect"};
+  std::vector<std::string> dirs;
+  for (const char* sub : subdirs) dirs.push_back(sub);
   for (const fs::path& root : {exe / ".." / "..", exe / ".." / "share" / "yolo-engine"}) {
-    dirs.push_back((root / "models").lexically_normal().string());
-    dirs.push_back((root / "models" / "detect").lexically_normal().string());
+    for (const char* sub : subdirs) dirs.push_back((root / sub).lexically_normal().string());
   }
   return dirs;
 }
@@ -31,17 +33,53 @@ std::vector<std::string> model_search_dirs(const char* argv0) {
 
 int main(int argc, char** argv) {
   CLI::App app{"yolo-train: train a YOLO object detector"};
+  yolo::TrainOptions o;
   bool version = false, dry_run = false;
-  std::string cfg;
-  int nc = 0;
+  int nc = 0, save_period = -1, local_rank = -1;
+  float label_smoothing = 0.0f;
+  bool amp = true, no_amp = false, sync_bn = false;
+  std::string amp_dtype = "fp16", resume;
   app.add_flag("--version", version, "print the version, the backends built in and the devices found");
-  app.add_option("--cfg,--model", cfg, "model YAML (yolov8n.yaml, models/detect/gelan-c.yaml, ...)");
-  app.add_option("--nc", nc, "number of classes (default: the YAML's, later the dataset's)");
-  app.add_flag("--dry-run", dry_run, "print the resolved configuration and the model summary, then exit");
+  app.add_flag("--dry-run", dry_run,
+               "print the resolved model and its summary, then exit; with --data, resolve and check the whole run");
+  app.add_option("--data", o.data, "dataset YAML (ultralytics data.yaml)");
+  app.add_option("--cfg,--model", o.cfg, "model YAML (yolov8n.yaml, models/detect/gelan-c.yaml, ...)");
+  app.add_option("--weights", o.weights, "checkpoint to start from ('' = from scratch)");
+  app.add_option("--hyp", o.hyp, "hyper-parameters YAML (hyp.scratch-high.yaml, ...)");
+  app.add_option("--nc", nc, "number of classes for --dry-run (training takes the dataset's)");
+  app.add_option("--epochs", o.epochs, "epochs")->check(CLI::PositiveNumber);
+  app.add_option("--batch,--batch-size", o.batch, "batch size (global)")->check(CLI::PositiveNumber);
+  app.add_option("--img,--imgsz,--img-size", o.imgsz, "training and validation size (pixels)");
+  app.add_option("--device", o.device, "cpu, 0 or cuda:0 (one device per process)");
+  app.add_option("--workers", o.workers, "data loader threads")->check(CLI::NonNegativeNumber);
+  app.add_option("--project", o.project, "save to project/name");
+  app.add_option("--name", o.name, "save to project/name");
+  app.add_flag("--exist-ok", o.exist_ok, "reuse project/name");
+  app.add_option("--close-mosaic", o.close_mosaic, "epochs at the end without mosaic")->check(CLI::NonNegativeNumber);
+  app.add_option("--min-items", o.min_items, "drop training images with fewer labels")->check(CLI::NonNegativeNumber);
+  app.add_option("--optimizer", o.optimizer, "SGD, AdamW or auto")->check(CLI::IsMember({"SGD", "AdamW", "auto"}));
+  app.add_flag("--cos-lr", o.cos_lr, "cosine learning-rate schedule");
+  app.add_option("--patience", o.patience, "stop after this many epochs without improvement");
+  app.add_option("--seed", o.seed, "random seed");
+  app.add_option("--cache", o.cache, "ram, disk or none")->check(CLI::IsMember({"ram", "disk", "none", "true", "false"}));
+  app.add_flag("--noval", o.noval, "skip validation");
+  app.add_flag("--nosave", o.nosave, "write no checkpoints or pictures");
+  // Accepted for command-line compatibility; reported when they cannot act yet.
+  app.add_option("--resume", resume, "resume a run (not available yet)")->expected(0, 1);
+  app.add_option("--label-smoothing", label_smoothing, "ignored (ultralytics dropped it)");
+  app.add_option("--save-period", save_period, "not available yet: only last and best are saved");
+  app.add_flag("--amp", amp, "mixed precision on CUDA (f32 on the CPU)");
+  app.add_flag("--no-amp", no_amp, "f32 everywhere");
+  app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
+  app.add_flag("--sync-bn", sync_bn, "SyncBatchNorm across processes (one process here: no effect)");
+  app.add_option("--local-rank,--local_rank", local_rank, "set by launchers; ignored");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "yolo-train: error: {}\n", e.what());
+    return 2;
   }
   try {
     if (version) {
@@ -49,10 +87,11 @@ int main(int argc, char** argv) {
                  yolo::describe_devices());
       return 0;
     }
-    if (dry_run) {
-      YOLO_CHECK(!cfg.empty(), "--dry-run needs --cfg (a model YAML)");
+    const std::vector<std::string> model_dirs = search_dirs(argv[0], {"models", "models/detect"});
+    if (dry_run && o.data.empty()) {
+      YOLO_CHECK(!o.cfg.empty(), "--dry-run needs --cfg (a model YAML)");
       yolo::Context ctx;
-      yolo::Model model(ctx, yolo::load_model_config(cfg, model_search_dirs(argv[0]), nc));
+      yolo::Model model(ctx, yolo::load_model_config(o.cfg, model_dirs, nc));
       const yolo::ModelConfig& c = model.config();
       fmt::print("model: {} ({}), scale {}: depth {}, width {}, max channels {}; nc {}\n", c.stem, c.path,
                  c.scale.letter ? std::string(1, c.scale.letter) : std::string("-"), c.scale.depth, c.scale.width,
@@ -61,12 +100,23 @@ int main(int argc, char** argv) {
       fmt::print("{}{}\n", s.table, s.str());
       return 0;
     }
-    fmt::print(stderr,
-               "yolo-train: this build has no training loop yet; --version reports the build, "
-               "--cfg X --dry-run summarises a model\n");
-    return 2;
+    if (app.count("--resume") > 0) {
+      fmt::print(stderr, "yolo-train: error: --resume is not available yet; start the run again\n");
+      return 2;
+    }
+    YOLO_CHECK(!o.data.empty(), "--data (a dataset YAML) is required");
+    if (save_period > 0) fmt::print("note: --save-period is not available yet; last and best are saved\n");
+    if (label_smoothing > 0) fmt::print("note: --label-smoothing has no effect (as in ultralytics 8)\n");
+    o.dry_run = dry_run;
+    o.model_dirs = model_dirs;
+    o.config_dirs = search_dirs(argv[0], {"configs", "data/hyps"});
+    yolo::train(o);
+    return 0;
   } catch (const yolo::Error& e) {
     fmt::print(stderr, "yolo-train: error: {}\n", e.message());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "yolo-train: error: {}\n", e.what());
     return 1;
   }
 }

@@ -1,0 +1,259 @@
+#include "engine/train/trainer.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "engine/core/copy.h"
+#include "engine/core/error.h"
+#include "engine/data/dataset.h"
+#include "engine/data/loader.h"
+#include "engine/data/plot_batch.h"
+#include "engine/eval/validator.h"
+#include "engine/graph/checkpoint.h"
+#include "engine/graph/model_config.h"
+#include "engine/io/run_directory.h"
+#include "engine/loss/detection_loss.h"
+#include "engine/optim/ema.h"
+#include "engine/optim/optimizer.h"
+#include "engine/train/schedule.h"
+
+namespace yolo {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// The working directory first, then each search directory.
+fs::path resolve(const std::string& name, const std::vector<std::string>& dirs) {
+  if (fs::exists(name)) return name;
+  for (const std::string& dir : dirs) {
+    if (fs::exists(fs::path(dir) / name)) return fs::path(dir) / name;
+    if (fs::exists(fs::path(dir) / fs::path(name).filename())) return fs::path(dir) / fs::path(name).filename();
+  }
+  YOLO_FAIL("{}: not found (looked in the working directory and {} more)", name, dirs.size());
+}
+
+// The batch's labels as the loss wants them: (B, M, 4) xyxy pixels, (B, M)
+// classes and validity, M the most boxes of any image.
+DetectionTargets make_targets(const Context& ctx, const Batch& batch) {
+  std::size_t m = 0;
+  for (const auto& image : batch.labels) m = std::max(m, image.size());
+  const auto B = static_cast<std::int64_t>(batch.labels.size()), M = static_cast<std::int64_t>(m);
+  const Context host;
+  Tensor boxes = host.zeros({B, M, 4}, DType::f32), labels = host.zeros({B, M}, DType::i32);
+  Tensor valid = host.zeros({B, M}, DType::u8);
+  for (std::int64_t b = 0; b < B; ++b) {
+    for (std::size_t j = 0; j < batch.labels[static_cast<std::size_t>(b)].size(); ++j) {
+      const PixelBox& p = batch.labels[static_cast<std::size_t>(b)][j];
+      const std::int64_t k = b * M + static_cast<std::int64_t>(j);
+      float* box = boxes.data<float>() + k * 4;
+      box[0] = p.x1, box[1] = p.y1, box[2] = p.x2, box[3] = p.y2;
+      labels.data<std::int32_t>()[k] = p.cls;
+      valid.data<std::uint8_t>()[k] = 1;
+    }
+  }
+  return {to_device(ctx, boxes), to_device(ctx, labels), to_device(ctx, valid)};
+}
+
+// ultralytics' optimizer choice: "auto" is SGD (lr 0.01, momentum 0.9) for
+// long runs (> 10000 iterations), else AdamW at lr round(0.002 * 5 / (4 + nc), 6).
+OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, std::int64_t iterations, int nc) {
+  OptimizerOptions opt;
+  std::string name = o.optimizer;
+  if (name == "auto") {
+    if (iterations > 10000) {
+      name = "SGD", hyp.lr0 = 0.01, hyp.momentum = 0.9;
+    } else {
+      name = "AdamW", hyp.lr0 = std::round(0.002 * 5 / (4 + nc) * 1e6) / 1e6, hyp.momentum = 0.9;
+    }
+    fmt::print("optimizer: 'auto' chose {} (lr0 {}, momentum {})\n", name, hyp.lr0, hyp.momentum);
+  }
+  YOLO_CHECK(name == "SGD" || name == "AdamW", "--optimizer {}: expected SGD, AdamW or auto", o.optimizer);
+  opt.type = name == "SGD" ? OptimizerType::sgd : OptimizerType::adamw;
+  opt.momentum = static_cast<float>(hyp.momentum);
+  return opt;
+}
+
+void write_args(const fs::path& file, const TrainOptions& o) {
+  std::ofstream out(file);
+  out << fmt::format(
+      "data: {}\ncfg: {}\nweights: '{}'\nhyp: {}\nepochs: {}\nbatch: {}\nimgsz: {}\ndevice: {}\nworkers: {}\n"
+      "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\n",
+      o.data, o.cfg, o.weights, o.hyp, o.epochs, o.batch, o.imgsz, o.device, o.workers, o.close_mosaic, o.min_items,
+      o.optimizer, o.cos_lr, o.patience, o.seed, o.cache);
+}
+
+constexpr const char* kCsvHeader =
+    "epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),"
+    "metrics/mAP50(B),metrics/mAP50-95(B),lr/pg0,lr/pg1,lr/pg2\n";
+
+}  // namespace
+
+TrainResult train(const TrainOptions& o) {
+  YOLO_CHECK(o.epochs >= 1, "--epochs {} must be at least 1", o.epochs);
+  YOLO_CHECK(o.batch >= 1, "--batch {} must be at least 1", o.batch);
+  YOLO_CHECK(o.imgsz >= 32 && o.imgsz % 32 == 0, "--img {} must be a positive multiple of 32", o.imgsz);
+  const Context ctx(Device::parse(o.device));
+  Diagnostics diag;
+  const DataConfig data = load_data_config(o.data);
+  Hyperparameters hyp = o.hyp.empty() ? Hyperparameters{} : load_hyperparameters(resolve(o.hyp, o.config_dirs));
+  if (!hyp.ignored.empty()) {
+    std::string keys;
+    for (const std::string& k : hyp.ignored) keys += (keys.empty() ? "" : ", ") + k;
+    fmt::print("hyp: without effect in this engine: {}\n", keys);
+  }
+
+  // The model: from a YAML (optionally starting from a checkpoint's
+  // weights, those that fit), or a checkpoint as is.
+  std::unique_ptr<Model> model;
+  if (!o.cfg.empty()) {
+    model = std::make_unique<Model>(ctx, load_model_config(o.cfg, o.model_dirs, data.nc));
+    if (!o.weights.empty()) {
+      const CheckpointLoad loaded = load_checkpoint(ctx, *model, o.weights, false);
+      fmt::print("weights: {} tensors from {} ({} did not fit)\n", loaded.loaded, o.weights, loaded.skipped);
+    }
+  } else {
+    YOLO_CHECK(!o.weights.empty(), "give --cfg (a model YAML) or --weights (a checkpoint)");
+    model = load_model(ctx, o.weights);
+  }
+  YOLO_CHECK(model->config().nc == data.nc, "the model has {} classes, {} has {}", model->config().nc, o.data, data.nc);
+  Model ema_model(ctx, model->config());  // the EMA's weights, for validation and checkpoints
+
+  DatasetOptions dataset;
+  dataset.imgsz = o.imgsz, dataset.cache = parse_cache_mode(o.cache), dataset.workers = o.workers;
+  dataset.min_items = o.min_items;
+  const Dataset train_set = open_split(data, data.train, "train", dataset, diag);
+  std::optional<Dataset> val_set;
+  if (!o.noval) {
+    DatasetOptions val_options = dataset;
+    val_options.min_items = 0;
+    val_set.emplace(open_split(data, data.val, "val", val_options, diag));
+  }
+  LoaderOptions lo;
+  lo.batch = o.batch, lo.workers = o.workers, lo.hyp = hyp.augment, lo.seed = o.seed, lo.device = ctx.device();
+  DataLoader loader(*train_set.store, train_set.labels, lo);
+  const std::int64_t nb = loader.batches_per_epoch();
+  const std::int64_t nw = warmup_iterations(hyp.warmup_epochs, nb);
+
+  OptimizerOptions opt = choose_optimizer(o, hyp, nb * o.epochs, data.nc);
+  const int accumulate0 = std::max(1, static_cast<int>(std::nearbyint(hyp.nbs / o.batch)));
+  opt.weight_decay = static_cast<float>(hyp.weight_decay * o.batch * accumulate0 / hyp.nbs);  // scaled as ultralytics
+  Optimizer optimizer(ctx, model->store(), opt);
+  ModelEma ema(ctx, model->store());
+  DetectionLossOptions loss_options;
+  loss_options.box_gain = static_cast<float>(hyp.box), loss_options.cls_gain = static_cast<float>(hyp.cls);
+  loss_options.dfl_gain = static_cast<float>(hyp.dfl);
+  const std::vector<float> strides = model->strides();
+
+  TrainResult result;
+  if (o.dry_run) {
+    fmt::print("dry run: {} ({} classes) on {}, {} training images, {} batches of {} per epoch, optimizer {}\n",
+               model->config().stem, data.nc, ctx.device().str(), train_set.store->size(), nb, o.batch,
+               opt.type == OptimizerType::sgd ? "SGD" : "AdamW");
+    return result;
+  }
+  result.dir = run_directory(o.project, o.name, o.exist_ok);
+  fs::create_directories(result.dir / "weights");
+  write_args(result.dir / "args.yaml", o);
+  std::ofstream csv(result.dir / "results.csv");
+  csv << kCsvHeader;
+  const std::string names = nlohmann::json(data.names).dump();
+  fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
+             model->config().stem, o.epochs, ctx.device().str(), train_set.store->size(), nb, o.batch, nw);
+
+  const auto start = Clock::now();
+  std::int64_t last_step = -1;
+  int best_epoch = -1;
+  model->zero_grad(ctx);
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    model->train(true);
+    // ultralytics closes mosaic at epoch (epochs - close_mosaic), if there is one.
+    const int close_at = o.epochs - o.close_mosaic;
+    const bool mosaic = !(o.close_mosaic > 0 && close_at >= 0 && epoch >= close_at);
+    if (o.close_mosaic > 0 && epoch == close_at) fmt::print("closing mosaic for the last {} epochs\n", o.close_mosaic);
+    loader.start_epoch(epoch, mosaic);
+    double sums[3] = {0, 0, 0};
+    std::int64_t batches = 0;
+    StepSettings settings{};
+    const auto epoch_start = Clock::now();
+    while (std::optional<Batch> batch = loader.next(ctx)) {
+      const std::int64_t ni = batch->number + nb * epoch;
+      settings = step_settings(hyp, ni, nw, epoch, o.epochs, o.cos_lr, o.batch);
+      if (opt.type == OptimizerType::sgd) optimizer.set_momentum(settings.momentum);
+      if (epoch == 0 && batch->number < 3 && !o.nosave) {
+        const Tensor pixels = to_host(ctx, batch->images);
+        plot_batch(result.dir / fmt::format("train_batch{}.jpg", batch->number), pixels, batch->labels, data.names);
+      }
+      const DetectionTargets targets = make_targets(ctx, *batch);
+      const Tensors outputs = model->forward(ctx, batch->images);
+      std::vector<Tensor> grads;
+      const bool dual = outputs.size() == 2 * strides.size();
+      const Tensor loss =
+          dual ? dual_detection_loss(ctx, Tensors(outputs.begin(), outputs.begin() + strides.size()),
+                                     Tensors(outputs.begin() + strides.size(), outputs.end()), strides, targets,
+                                     loss_options, grads)
+               : detection_loss(ctx, outputs, strides, targets, loss_options, grads);
+      const Tensor items = to_host(ctx, loss);
+      const float* v = items.data<float>();
+      YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping (the last checkpoint is kept)",
+                 v[3], epoch + 1, batch->number + 1);
+      model->backward(ctx, grads);
+      if (ni - last_step >= settings.accumulate) {
+        clip_grad_norm(ctx, model->store(), 10.0f);
+        optimizer.step(ctx, settings.lr);
+        model->zero_grad(ctx);
+        ema.update(ctx, model->store());
+        last_step = ni;
+      }
+      for (int k = 0; k < 3; ++k) sums[k] += v[k];
+      ++batches;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    const double box = sums[0] / batches, cls = sums[1] / batches, dfl = sums[2] / batches;
+    result.epoch_losses.push_back(box + cls + dfl);
+    fmt::print("epoch {}/{}: box {:.4f} cls {:.4f} dfl {:.4f}, {:.2f} it/s\n", epoch + 1, o.epochs, box, cls, dfl,
+               batches / seconds);
+    std::fflush(stdout);  // progress shows as it happens, also through a pipe
+
+    ema.copy_to(ctx, ema_model.store());
+    DetectionMetricsResult metrics;
+    if (val_set) {
+      ValidationOptions vo;
+      vo.batch = o.batch * 2, vo.workers = o.workers;
+      metrics = validate(ctx, ema_model, *val_set, vo).metrics;
+      fmt::print("{}", format_validation_table(metrics, data.names, false));
+      std::fflush(stdout);
+    }
+    const bool best = best_epoch < 0 || metrics.fitness > result.best_fitness;
+    if (best) result.best_fitness = metrics.fitness, best_epoch = epoch;
+    csv << fmt::format("{},{:.3f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.6g},{:.6g},{:.6g}\n", epoch + 1,
+                       std::chrono::duration<double>(Clock::now() - start).count(), box, cls, dfl, metrics.precision,
+                       metrics.recall, metrics.map50, metrics.map50_95, settings.lr[2], settings.lr[0], settings.lr[1]);
+    csv.flush();
+    if (!o.nosave) {
+      const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
+                                                       {"fitness", fmt::format("{:.6f}", metrics.fitness)},
+                                                       {"names", names}};
+      save_checkpoint(ctx, ema_model, (result.dir / "weights" / "last.safetensors").string(), meta);
+      if (best) save_checkpoint(ctx, ema_model, (result.dir / "weights" / "best.safetensors").string(), meta);
+    }
+    result.epochs_run = epoch + 1;
+    if (epoch - best_epoch >= o.patience) {
+      fmt::print("stopping early: no improvement in {} epochs (best: epoch {})\n", o.patience, best_epoch + 1);
+      break;
+    }
+  }
+  fmt::print("{} epochs in {:.1f} s; results in {}\n", result.epochs_run,
+             std::chrono::duration<double>(Clock::now() - start).count(), result.dir.string());
+  return result;
+}
+
+}  // namespace yolo

@@ -1,0 +1,35 @@
+#pragma once
+// defines: TrainOptions and train, the epoch loop of yolo-train as
+// ultralytics' DetectionTrainer runs it: mosaic-augmented batches, the
+// detection loss (dual for YOLOv9's DualDDetect), nominal-batch gradient
+// accumulation, gradient clipping at 10, SGD/AdamW with ultralytics' groups,
+// warmup and LR schedule, EMA, per-epoch validation of the EMA, best/last
+// checkpoints, results.csv, early stopping.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace yolo {
+
+struct TrainOptions {
+  std::string data, cfg, weights, hyp;
+  std::string device = "cpu", project = "runs/train", name = "exp", cache = "none", optimizer = "SGD";
+  int epochs = 100, batch = 16, imgsz = 640, workers = 2, close_mosaic = 10, min_items = 0, patience = 100;
+  bool exist_ok = false, cos_lr = false, noval = false, nosave = false;
+  bool dry_run = false;  // resolve and check everything (data, hyp, model, labels), then stop before training
+  std::uint64_t seed = 0;
+  // Where --cfg and --hyp are looked for after the working directory.
+  std::vector<std::string> model_dirs, config_dirs;
+};
+
+struct TrainResult {
+  std::filesystem::path dir;  // runs/train/NAME
+  int epochs_run = 0;
+  double best_fitness = 0;
+  std::vector<double> epoch_losses;  // the mean total (box + cls + dfl) of each epoch
+};
+
+TrainResult train(const TrainOptions& options);
+
+}  // namespace yolo

@@ -1,0 +1,33 @@
+"""Checks a yolo-train run directory: every output file exists, results.csv
+has one row per epoch with ultralytics' columns, and the training loss
+(box + cls + dfl) of the last epoch is below the first's.
+
+    check_training.py RUN_DIR EPOCHS
+"""
+import csv
+import os
+import sys
+
+
+def main():
+    run, epochs = sys.argv[1], int(sys.argv[2])
+    for name in ("args.yaml", "results.csv", "weights/last.safetensors", "weights/best.safetensors",
+                 "train_batch0.jpg"):
+        path = os.path.join(run, name)
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            sys.exit(f"missing or empty: {path}")
+    with open(os.path.join(run, "results.csv")) as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != epochs:
+        sys.exit(f"results.csv has {len(rows)} rows, expected {epochs}")
+    for column in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50-95(B)", "lr/pg0"):
+        if column not in rows[0]:
+            sys.exit(f"results.csv lacks {column}")
+    loss = [sum(float(r[c]) for c in ("train/box_loss", "train/cls_loss", "train/dfl_loss")) for r in rows]
+    if not loss[-1] < loss[0]:
+        sys.exit(f"the training loss did not decrease: {loss}")
+    print(f"ok: {epochs} epochs, loss {loss[0]:.3f} -> {loss[-1]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
