@@ -14,18 +14,19 @@ double interpolate(double x, double n, double a, double b) { return x >= n ? b :
 
 double lr_factor(double epoch, int epochs, double lrf, bool cosine) {
   if (cosine) return ((1.0 - std::cos(epoch * std::numbers::pi / epochs)) / 2.0) * (lrf - 1.0) + 1.0;
-  return (1.0 - epoch / epochs) * (1.0 - lrf) + lrf;
+  return std::max(1.0 - epoch / epochs, 0.0) * (1.0 - lrf) + lrf;
 }
 
-std::int64_t warmup_iterations(double warmup_epochs, std::int64_t batches_per_epoch) {
-  if (warmup_epochs <= 0) return -1;
-  return std::max<std::int64_t>(std::llround(warmup_epochs * static_cast<double>(batches_per_epoch)), 100);
+std::int64_t warmup_iterations(double warmup_epochs, std::int64_t batches_per_epoch, int epochs) {
+  const double we = std::min(warmup_epochs, static_cast<double>(std::max(epochs - 1, 0)));
+  // Python's round: half to even, as nearbyint in the default rounding mode.
+  return we > 0 ? static_cast<std::int64_t>(std::nearbyint(we * static_cast<double>(batches_per_epoch))) : 0;
 }
 
 StepSettings step_settings(const Hyperparameters& h, std::int64_t ni, std::int64_t nw, int epoch, int epochs,
-                           bool cosine, int batch) {
+                           bool cosine, int batch, std::int64_t total_batches) {
   const double target = h.lr0 * lr_factor(epoch, epochs, h.lrf, cosine);
-  const double nominal = h.nbs / batch;
+  const double nominal = std::min(std::max(std::nearbyint(h.nbs / batch), 1.0), static_cast<double>(total_batches));
   StepSettings s{};
   if (nw > 0 && ni <= nw) {
     const double x = static_cast<double>(ni), n = static_cast<double>(nw);

@@ -14,8 +14,9 @@ namespace yolo {
 // Linear: (1 - e / E)(1 - lrf) + lrf; cosine (--cos-lr): ((1 - cos(e pi / E)) / 2)(lrf - 1) + 1.
 double lr_factor(double epoch, int epochs, double lrf, bool cosine);
 
-// max(round(warmup_epochs * batches_per_epoch), 100), or -1 without warmup.
-std::int64_t warmup_iterations(double warmup_epochs, std::int64_t batches_per_epoch);
+// ultralytics 8.4: round(min(warmup_epochs, epochs - 1) * batches_per_epoch),
+// leaving at least the last epoch to the schedule; 0 = no warmup.
+std::int64_t warmup_iterations(double warmup_epochs, std::int64_t batches_per_epoch, int epochs);
 
 struct StepSettings {
   GroupLearningRates lr;  // [0] decayed weights, [1] batch-norm weights, [2] biases
@@ -25,11 +26,12 @@ struct StepSettings {
 
 // At iteration ni (batches since the start) of epoch `epoch`: after the
 // warmup, lr0 * lr_factor(epoch) for every group, the hyp's momentum and
-// accumulate = max(round(nbs / batch), 1). During it (ni <= nw), each
-// linearly from its start -- biases from warmup_bias_lr, the others from 0,
-// momentum from warmup_momentum, accumulate from 1 -- as np.interp over
-// [0, nw].
+// accumulate = max(round(nbs / batch), 1), capped at the run's batches
+// (total_batches) so that a short run still steps. During it (nw > 0,
+// ni <= nw), each linearly from its start -- biases from warmup_bias_lr,
+// the others from 0, momentum from warmup_momentum, accumulate from 1 -- as
+// np.interp over [0, nw].
 StepSettings step_settings(const Hyperparameters& h, std::int64_t ni, std::int64_t nw, int epoch, int epochs,
-                           bool cosine, int batch);
+                           bool cosine, int batch, std::int64_t total_batches);
 
 }  // namespace yolo

@@ -64,7 +64,9 @@ DetectionTargets make_targets(const Context& ctx, const Batch& batch) {
 }
 
 // ultralytics' optimizer choice: "auto" is SGD (lr 0.01, momentum 0.9) for
-// long runs (> 10000 iterations), else AdamW at lr round(0.002 * 5 / (4 + nc), 6).
+// long runs (> 10000 iterations of the nominal batch), else AdamW at lr
+// round(0.002 * 5 / (4 + nc), 6). (ultralytics 8.4 picks its MuSGD for long
+// runs; the engine has no Muon and takes SGD.)
 OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, std::int64_t iterations, int nc) {
   OptimizerOptions opt;
   std::string name = o.optimizer;
@@ -74,6 +76,7 @@ OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, s
     } else {
       name = "AdamW", hyp.lr0 = std::round(0.002 * 5 / (4 + nc) * 1e6) / 1e6, hyp.momentum = 0.9;
     }
+    hyp.warmup_bias_lr = 0.0;  // as ultralytics: no high bias warmup when it chooses
     fmt::print("optimizer: 'auto' chose {} (lr0 {}, momentum {})\n", name, hyp.lr0, hyp.momentum);
   }
   YOLO_CHECK(name == "SGD" || name == "AdamW", "--optimizer {}: expected SGD, AdamW or auto", o.optimizer);
@@ -131,19 +134,21 @@ TrainResult train(const TrainOptions& o) {
   dataset.imgsz = o.imgsz, dataset.cache = parse_cache_mode(o.cache), dataset.workers = o.workers;
   dataset.min_items = o.min_items;
   const Dataset train_set = open_split(data, data.train, "train", dataset, diag);
-  std::optional<Dataset> val_set;
-  if (!o.noval) {
-    DatasetOptions val_options = dataset;
-    val_options.min_items = 0;
-    val_set.emplace(open_split(data, data.val, "val", val_options, diag));
-  }
+  // Opened even with --noval: as ultralytics, the final epoch is validated anyway.
+  DatasetOptions val_options = dataset;
+  val_options.min_items = 0;
+  const Dataset val_set = open_split(data, data.val, "val", val_options, diag);
   LoaderOptions lo;
   lo.batch = o.batch, lo.workers = o.workers, lo.hyp = hyp.augment, lo.seed = o.seed, lo.device = ctx.device();
   DataLoader loader(*train_set.store, train_set.labels, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  const std::int64_t nw = warmup_iterations(hyp.warmup_epochs, nb);
+  const std::int64_t nw = warmup_iterations(hyp.warmup_epochs, nb, o.epochs);
 
-  OptimizerOptions opt = choose_optimizer(o, hyp, nb * o.epochs, data.nc);
+  // ultralytics counts the optimizer's iterations in nominal batches.
+  const std::int64_t iterations =
+      (train_set.store->size() + std::max<std::int64_t>(o.batch, static_cast<std::int64_t>(hyp.nbs)) - 1) /
+      std::max<std::int64_t>(o.batch, static_cast<std::int64_t>(hyp.nbs)) * o.epochs;
+  OptimizerOptions opt = choose_optimizer(o, hyp, iterations, data.nc);
   const int accumulate0 = std::max(1, static_cast<int>(std::nearbyint(hyp.nbs / o.batch)));
   opt.weight_decay = static_cast<float>(hyp.weight_decay * o.batch * accumulate0 / hyp.nbs);  // scaled as ultralytics
   Optimizer optimizer(ctx, model->store(), opt);
@@ -175,10 +180,10 @@ TrainResult train(const TrainOptions& o) {
   model->zero_grad(ctx);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     model->train(true);
-    // ultralytics closes mosaic at epoch (epochs - close_mosaic), if there is one.
-    const int close_at = o.epochs - o.close_mosaic;
-    const bool mosaic = !(o.close_mosaic > 0 && close_at >= 0 && epoch >= close_at);
-    if (o.close_mosaic > 0 && epoch == close_at) fmt::print("closing mosaic for the last {} epochs\n", o.close_mosaic);
+    // ultralytics: no mosaic from epoch (epochs - close_mosaic) on (from the start if that is negative).
+    const int close_at = std::max(o.epochs - o.close_mosaic, 0);
+    const bool mosaic = !(o.close_mosaic > 0 && epoch >= close_at);
+    if (o.close_mosaic > 0 && epoch == close_at) fmt::print("closing mosaic for the last {} epochs\n", o.epochs - close_at);
     loader.start_epoch(epoch, mosaic);
     double sums[3] = {0, 0, 0};
     std::int64_t batches = 0;
@@ -186,7 +191,7 @@ TrainResult train(const TrainOptions& o) {
     const auto epoch_start = Clock::now();
     while (std::optional<Batch> batch = loader.next(ctx)) {
       const std::int64_t ni = batch->number + nb * epoch;
-      settings = step_settings(hyp, ni, nw, epoch, o.epochs, o.cos_lr, o.batch);
+      settings = step_settings(hyp, ni, nw, epoch, o.epochs, o.cos_lr, o.batch, nb * o.epochs);
       if (opt.type == OptimizerType::sgd) optimizer.set_momentum(settings.momentum);
       if (epoch == 0 && batch->number < 3 && !o.nosave) {
         const Tensor pixels = to_host(ctx, batch->images);
@@ -203,8 +208,8 @@ TrainResult train(const TrainOptions& o) {
                : detection_loss(ctx, outputs, strides, targets, loss_options, grads);
       const Tensor items = to_host(ctx, loss);
       const float* v = items.data<float>();
-      YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping (the last checkpoint is kept)",
-                 v[3], epoch + 1, batch->number + 1);
+      YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping{}", v[3], epoch + 1,
+                 batch->number + 1, epoch > 0 && !o.nosave ? " (weights/last.safetensors holds the last good epoch)" : "");
       model->backward(ctx, grads);
       if (ni - last_step >= settings.accumulate) {
         clip_grad_norm(ctx, model->store(), 10.0f);
@@ -225,20 +230,22 @@ TrainResult train(const TrainOptions& o) {
 
     ema.copy_to(ctx, ema_model.store());
     DetectionMetricsResult metrics;
-    if (val_set) {
+    const bool last_epoch = epoch + 1 == o.epochs;
+    if (!o.noval || last_epoch) {
       ValidationOptions vo;
       vo.batch = o.batch * 2, vo.workers = o.workers;
-      metrics = validate(ctx, ema_model, *val_set, vo).metrics;
+      metrics = validate(ctx, ema_model, val_set, vo).metrics;
       fmt::print("{}", format_validation_table(metrics, data.names, false));
       std::fflush(stdout);
     }
-    const bool best = best_epoch < 0 || metrics.fitness > result.best_fitness;
+    // As ultralytics, a tie goes to the later epoch; without validation best is last.
+    const bool best = o.noval || best_epoch < 0 || metrics.fitness >= result.best_fitness;
     if (best) result.best_fitness = metrics.fitness, best_epoch = epoch;
     csv << fmt::format("{},{:.3f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.6g},{:.6g},{:.6g}\n", epoch + 1,
                        std::chrono::duration<double>(Clock::now() - start).count(), box, cls, dfl, metrics.precision,
-                       metrics.recall, metrics.map50, metrics.map50_95, settings.lr[2], settings.lr[0], settings.lr[1]);
+                       metrics.recall, metrics.map50, metrics.map50_95, settings.lr[0], settings.lr[1], settings.lr[2]);
     csv.flush();
-    if (!o.nosave) {
+    if (!o.nosave || last_epoch) {  // --nosave: only the final checkpoint (YOLOv5/YOLOv9)
       const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
                                                        {"fitness", fmt::format("{:.6f}", metrics.fitness)},
                                                        {"names", names}};
@@ -246,7 +253,7 @@ TrainResult train(const TrainOptions& o) {
       if (best) save_checkpoint(ctx, ema_model, (result.dir / "weights" / "best.safetensors").string(), meta);
     }
     result.epochs_run = epoch + 1;
-    if (epoch - best_epoch >= o.patience) {
+    if (!o.noval && o.patience > 0 && epoch - best_epoch >= o.patience) {  // patience 0: never stop
       fmt::print("stopping early: no improvement in {} epochs (best: epoch {})\n", o.patience, best_epoch + 1);
       break;
     }

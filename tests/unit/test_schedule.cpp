@@ -62,30 +62,33 @@ TEST(Schedule, LinearAndCosineFactors) {
   EXPECT_NEAR(lr_factor(25, 100, 0.01, true), 1 - 0.99 * (1 - std::cos(0.25 * 3.141592653589793)) / 2, 1e-12);
 }
 
-// 50 batches per epoch: nw = max(round(3 * 50), 100) = 150; batch 16: nbs / batch = 4.
+// 50 batches per epoch, 10 epochs: nw = round(min(3, 9) * 50) = 150; batch 16: nbs / batch = 4.
 TEST(Schedule, WarmupRampsAsUltralytics) {
   const Hyperparameters h;  // lr0 0.01, lrf 0.01, warmup 3 epochs from momentum 0.8 and bias lr 0.1
-  const std::int64_t nw = warmup_iterations(h.warmup_epochs, 50);
+  const std::int64_t nw = warmup_iterations(h.warmup_epochs, 50, 10);
   EXPECT_EQ(nw, 150);
-  EXPECT_EQ(warmup_iterations(3.0, 10), 100);
-  EXPECT_EQ(warmup_iterations(0.0, 10), -1);
+  EXPECT_EQ(warmup_iterations(3.0, 10, 2), 10);  // at most epochs - 1 of warmup
+  EXPECT_EQ(warmup_iterations(3.0, 10, 1), 0);   // a 1-epoch run has none
+  EXPECT_EQ(warmup_iterations(0.0, 10, 10), 0);
+  EXPECT_EQ(warmup_iterations(0.25, 10, 10), 2);  // round(2.5): half to even
   const double target = 0.01 * lr_factor(1, 10, 0.01, false);
-  const StepSettings start = step_settings(h, 0, nw, 0, 10, false, 16);
+  const StepSettings start = step_settings(h, 0, nw, 0, 10, false, 16, 500);
   EXPECT_FLOAT_EQ(start.lr[0], 0.0f);
   EXPECT_FLOAT_EQ(start.lr[1], 0.0f);
   EXPECT_FLOAT_EQ(start.lr[2], 0.1f);
   EXPECT_FLOAT_EQ(start.momentum, 0.8f);
   EXPECT_EQ(start.accumulate, 1);
-  const StepSettings half = step_settings(h, 75, nw, 1, 10, false, 16);
+  const StepSettings half = step_settings(h, 75, nw, 1, 10, false, 16, 500);
   EXPECT_FLOAT_EQ(half.lr[0], static_cast<float>(target / 2));
   EXPECT_FLOAT_EQ(half.lr[2], static_cast<float>(0.1 + (target - 0.1) / 2));
   EXPECT_FLOAT_EQ(half.momentum, static_cast<float>(0.8 + (0.937 - 0.8) / 2));
   EXPECT_EQ(half.accumulate, 2);  // round(2.5) = 2, numpy's half to even
-  const StepSettings after = step_settings(h, 200, nw, 4, 10, false, 16);
+  const StepSettings after = step_settings(h, 200, nw, 4, 10, false, 16, 500);
   EXPECT_FLOAT_EQ(after.lr[2], static_cast<float>(0.01 * lr_factor(4, 10, 0.01, false)));
   EXPECT_FLOAT_EQ(after.momentum, 0.937f);
   EXPECT_EQ(after.accumulate, 4);
-  EXPECT_EQ(step_settings(h, 200, nw, 4, 10, false, 128).accumulate, 1);  // batch above nbs
+  EXPECT_EQ(step_settings(h, 200, nw, 4, 10, false, 128, 500).accumulate, 1);  // batch above nbs
+  EXPECT_EQ(step_settings(h, 2, 0, 0, 1, false, 2, 3).accumulate, 3);   // capped at the run's 3 batches
 }
 
 }  // namespace
