@@ -14,6 +14,7 @@
 #include "engine/core/error.h"
 #include "engine/data/media_sources.h"
 #include "engine/eval/annotate.h"
+#include "engine/eval/coco_results.h"
 #include "engine/eval/predictor.h"
 #include "engine/graph/checkpoint.h"
 #include "engine/io/run_directory.h"
@@ -55,17 +56,6 @@ void write_labels(const fs::path& file, const std::vector<yolo::PredictedBox>& f
   }
 }
 
-std::string coco_entries(const std::string& stem, const std::vector<yolo::PredictedBox>& found) {
-  const bool numeric = !stem.empty() && stem.size() < 18 && stem.find_first_not_of("0123456789") == std::string::npos;
-  const std::string id = numeric ? std::to_string(std::stoll(stem)) : fmt::format("\"{}\"", stem);
-  std::string out;
-  for (const auto& d : found) {
-    out += fmt::format("{{\"image_id\": {}, \"category_id\": {}, \"bbox\": [{:.3f}, {:.3f}, {:.3f}, {:.3f}], \"score\": {:.5f}}},\n",
-                       id, d.cls, d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1, d.score);
-  }
-  return out;
-}
-
 int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
   if (f.half) fmt::print(stderr, "yolo-detect: --half: f16 inference is not available yet; running in f32\n");
@@ -80,7 +70,7 @@ int run(const Flags& f) {
   if (f.save_txt) fs::create_directories(out_dir / "labels");
   yolo::PredictionTimes times;
   std::int64_t frames = 0, unreadable = 0;
-  std::string json;
+  yolo::CocoResults coco;
   // Images wait here until a batch is full (or a video or the end comes).
   struct Pending {
     std::size_t source;
@@ -104,7 +94,7 @@ int run(const Flags& f) {
       fmt::print("image {}/{} {}: {}x{} {}, {:.1f}ms\n", pending[i].source + 1, sources.size(), src.path.string(),
                  image.rows, image.cols, describe(found, names), t.inference_ms / static_cast<double>(pending.size()));
       if (f.save_txt) write_labels(out_dir / "labels" / (src.path.stem().string() + ".txt"), found, image.cols, image.rows, f.save_conf);
-      if (f.save_json) json += coco_entries(src.path.stem().string(), found);
+      if (f.save_json) coco.add(src.path.stem().string(), found);
       if (!f.nosave) {
         yolo::draw_detections(image.data, image.cols, image.rows, static_cast<std::int64_t>(image.step), found, names);
         YOLO_CHECK(cv::imwrite((out_dir / src.path.filename()).string(), image), "{}: cannot write",
@@ -162,10 +152,7 @@ int run(const Flags& f) {
   flush();
   diag.flush();
   YOLO_CHECK(frames > 0, "--source {}: none of {} sources could be read", f.source, sources.size());
-  if (f.save_json) {
-    if (json.size() >= 2) json.resize(json.size() - 2);  // the last ",\n"
-    std::ofstream(out_dir / "predictions.json") << "[\n" << json << "\n]\n";
-  }
+  if (f.save_json) coco.write(out_dir / "predictions.json");
   const double n = static_cast<double>(frames);
   fmt::print("Speed: {:.1f}ms preprocess, {:.1f}ms inference, {:.1f}ms postprocess per image ({} images{})\n",
              times.preprocess_ms / n, times.inference_ms / n, times.nms_ms / n, frames,

@@ -3,16 +3,16 @@
 // ultralytics' metrics table and speed, and with --save-json the
 // detections in COCO's results format.
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fstream>
 
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
+#include "engine/eval/coco_results.h"
 #include "engine/eval/validator.h"
 #include "engine/graph/checkpoint.h"
+#include "engine/io/run_directory.h"
 
 namespace {
 
@@ -24,43 +24,6 @@ struct Flags {
   float conf = 0.001f, iou = 0.7f;
   bool save_json = false, half = false, exist_ok = false;
 };
-
-// runs/val/exp, exp2, exp3, ... as ultralytics' increment_path (or the name as is with --exist-ok).
-fs::path run_directory(const Flags& f) {
-  const fs::path base = fs::path(f.project) / f.name;
-  if (f.exist_ok || !fs::exists(base)) return base;
-  for (int i = 2;; ++i) {
-    const fs::path candidate = fs::path(f.project) / fmt::format("{}{}", f.name, i);
-    if (!fs::exists(candidate)) return candidate;
-  }
-}
-
-// COCO results: one {"image_id", "category_id", "bbox": [x, y, w, h], "score"} per detection;
-// image_id is the file stem, as a number when it is one (as ultralytics).
-void write_coco_json(const fs::path& file, const yolo::Dataset& split, const yolo::ValidationReport& report) {
-  std::string out = "[";
-  bool first = true;
-  for (std::size_t i = 0; i < report.detections.size(); ++i) {
-    const std::string stem = split.checked.images[i].image.stem().string();
-    const bool numeric = !stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos;
-    const std::string id = numeric ? std::to_string(std::stoll(stem)) : fmt::format("\"{}\"", stem);
-    for (const yolo::PredictedBox& p : report.detections[i]) {
-      out += fmt::format("{}\n{{\"image_id\": {}, \"category_id\": {}, \"bbox\": [{:.3f}, {:.3f}, {:.3f}, {:.3f}], \"score\": {:.5f}}}",
-                         first ? "" : ",", id, p.cls, p.box.x1, p.box.y1, p.box.x2 - p.box.x1, p.box.y2 - p.box.y1,
-                         p.score);
-      first = false;
-    }
-  }
-  out += "\n]\n";
-  fs::create_directories(file.parent_path());
-  const fs::path tmp = file.string() + fmt::format(".tmp{}", ::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << out;
-    YOLO_CHECK(f.good(), "{}: cannot write", tmp.string());
-  }
-  fs::rename(tmp, file);
-}
 
 int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
@@ -84,8 +47,12 @@ int run(const Flags& f) {
   fmt::print("Speed: {:.1f}ms preprocess, {:.1f}ms inference, {:.1f}ms postprocess per image at shape ({}, 3, {}, {})\n",
              report.preprocess_ms, report.inference_ms, report.postprocess_ms, f.batch, f.imgsz, f.imgsz);
   if (f.save_json) {
-    const fs::path file = run_directory(f) / "predictions.json";
-    write_coco_json(file, split, report);
+    const fs::path file = yolo::run_directory(f.project, f.name, f.exist_ok) / "predictions.json";
+    yolo::CocoResults coco;
+    for (std::size_t i = 0; i < report.detections.size(); ++i) {
+      coco.add(split.checked.images[i].image.stem().string(), report.detections[i]);
+    }
+    coco.write(file);
     fmt::print("Saving {}\n", file.string());
   }
   return 0;
