@@ -116,6 +116,7 @@ void DataLoader::start_epoch(std::int64_t epoch, bool mosaic) {
   ready_.clear();
   ready_.resize(static_cast<std::size_t>(batches_per_epoch()));
   failure_ = nullptr;
+  failure_batch_ = 0;
   next_batch_ = 0;
   stopping_ = false;
   const int count = static_cast<int>(std::min<std::int64_t>(options_.workers, batches_per_epoch()));
@@ -147,22 +148,27 @@ void DataLoader::plan_rect_batches() {
 
 // Worker w prepares batches w, w + W, w + 2W, ..., staying at most
 // W * prefetch batches ahead of the consumer.
+// A failure belongs to the batch being prepared: the trainer gets it when
+// it reaches that batch, after the good batches before it (other workers
+// may still be preparing those).
 void DataLoader::work(int worker, std::int64_t epoch, bool mosaic) {
+  std::int64_t number = worker;
   try {
     ContextOptions single_thread;
     single_thread.num_threads = 1;  // parallelism comes from the workers
     const Context worker_ctx(Device::cpu(), single_thread);
-    prepare_batches(worker, epoch, mosaic, worker_ctx);
+    prepare_batches(worker, epoch, mosaic, worker_ctx, number);
   } catch (...) {
     const std::lock_guard lock(mutex_);
-    if (!failure_) failure_ = std::current_exception();
+    if (!failure_ || number < failure_batch_) failure_ = std::current_exception(), failure_batch_ = number;
   }
   changed_.notify_all();
 }
 
-void DataLoader::prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx) {
+void DataLoader::prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx,
+                                 std::int64_t& number) {
   const std::int64_t ahead = static_cast<std::int64_t>(options_.workers) * options_.prefetch;
-  for (std::int64_t number = worker; number < batches_per_epoch(); number += options_.workers) {
+  for (number = worker; number < batches_per_epoch(); number += options_.workers) {
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return stopping_ || number < next_batch_ + ahead; });
@@ -234,7 +240,7 @@ std::optional<Batch> DataLoader::next(const Context& ctx) {
   {
     std::unique_lock lock(mutex_);
     if (next_batch_ >= static_cast<std::int64_t>(ready_.size())) return std::nullopt;
-    changed_.wait(lock, [&] { return ready_[next_batch_] != nullptr || failure_; });
+    changed_.wait(lock, [&] { return ready_[next_batch_] != nullptr || (failure_ && failure_batch_ <= next_batch_); });
     if (!ready_[next_batch_]) std::rethrow_exception(failure_);
     p = std::move(ready_[next_batch_]);
     ++next_batch_;

@@ -68,7 +68,8 @@ class DataLoader {
   struct Prepared;
   void stop_workers();
   void work(int worker, std::int64_t epoch, bool mosaic);
-  void prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx);
+  // number: the batch being prepared (for the failure's place).
+  void prepare_batches(int worker, std::int64_t epoch, bool mosaic, const Context& worker_ctx, std::int64_t& number);
   Prepared prepare(std::int64_t number, std::int64_t epoch, bool mosaic, const Context& worker_ctx) const;
 
   const ImageStore& store_;
@@ -94,6 +95,7 @@ class DataLoader {
   std::condition_variable changed_;
   std::vector<std::unique_ptr<Prepared>> ready_;  // by batch number
   std::exception_ptr failure_;
+  std::int64_t failure_batch_ = 0;  // the earliest batch a worker failed on
   std::int64_t next_batch_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
