@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <exception>
@@ -75,6 +76,8 @@ bool write_npy_image(const std::filesystem::path& file, const cv::Mat& im) {
 }
 
 }  // namespace
+
+void quiet_image_library_logs() { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR); }
 
 CacheMode parse_cache_mode(std::string_view text) {
   if (text == "ram" || text == "true" || text == "True") return CacheMode::ram;

@@ -14,6 +14,11 @@ namespace yolo {
 
 enum class CacheMode { none, ram, disk };
 
+// Keeps OpenCV's own "[ WARN ]" lines (e.g. for an unreadable image) off
+// stderr: the data layer reports those as counted warnings itself. A
+// process-wide library setting: binaries call it once in main().
+void quiet_image_library_logs();
+
 // "ram" / "true", "disk", "none" / "false" / "" (ultralytics' --cache values).
 CacheMode parse_cache_mode(std::string_view text);
 

@@ -12,6 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "engine/core/error.h"
+#include "engine/data/image_store.h"
 #include "engine/data/media_sources.h"
 #include "engine/eval/annotate.h"
 #include "engine/eval/coco_results.h"
@@ -183,6 +184,7 @@ int main(int argc, char** argv) {
   app.add_flag("--save-json", f.save_json, "write COCO-format detections (predictions.json)");
   app.add_flag("--nosave", f.nosave, "do not write annotated images or videos");
   app.add_flag("--half", f.half, "f16 inference (not available yet: f32 is used)");
+  yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

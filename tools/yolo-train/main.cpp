@@ -8,6 +8,7 @@
 
 #include "engine/core/backends.h"
 #include "engine/core/error.h"
+#include "engine/data/image_store.h"
 #include "engine/graph/model.h"
 #include "engine/graph/model_config.h"
 #include "engine/train/trainer.h"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
   app.add_flag("--sync-bn", sync_bn, "SyncBatchNorm across processes (one process here: no effect)");
   app.add_option("--local-rank,--local_rank", local_rank, "set by launchers; ignored");
+  yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

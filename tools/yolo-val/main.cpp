@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/core/error.h"
+#include "engine/data/image_store.h"
 #include "engine/data/dataset.h"
 #include "engine/eval/coco_results.h"
 #include "engine/eval/validator.h"
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
   app.add_flag("--exist-ok", f.exist_ok, "reuse project/name");
   app.add_flag("--save-json", f.save_json, "write COCO-format detections (predictions.json)");
   app.add_flag("--half", f.half, "f16 inference (not available yet: f32 is used)");
+  yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
