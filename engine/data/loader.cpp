@@ -154,9 +154,12 @@ void DataLoader::plan_rect_batches() {
 void DataLoader::work(int worker, std::int64_t epoch, bool mosaic) {
   std::int64_t number = worker;
   try {
-    ContextOptions single_thread;
-    single_thread.num_threads = 1;  // parallelism comes from the workers
-    const Context worker_ctx(Device::cpu(), single_thread);
+    // The machine's cores shared among the workers: one worker on two cores
+    // builds its batches on both (as OpenCV's warpAffine would in an
+    // ultralytics worker), two workers one core each.
+    ContextOptions threads;
+    threads.num_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / options_.workers);
+    const Context worker_ctx(Device::cpu(), threads);
     prepare_batches(worker, epoch, mosaic, worker_ctx, number);
   } catch (...) {
     const std::lock_guard lock(mutex_);
