@@ -10,38 +10,13 @@
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "engine/core/error.h"
+#include "engine/core/for_each_index.h"
 #include "engine/io/npy.h"
 
 namespace yolo {
 namespace {
-
-// Runs f(i) for i in [0, n) on `workers` threads; the first exception stops
-// the others and is rethrown here (an exception leaving a thread would abort).
-template <class F>
-void for_each_parallel(std::int64_t n, int workers, const F& f) {
-  std::atomic<std::int64_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto run = [&] {
-    try {
-      for (std::int64_t i = next++; i < n; i = next++) f(i);
-    } catch (...) {
-      next = n;
-      const std::lock_guard lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(workers, 1); ++t) threads.emplace_back(run);
-  run();
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
 
 // <image>.npy with the image's extension kept: a.jpg and a.png must not share one.
 std::filesystem::path npy_path(const std::filesystem::path& image) { return image.string() + ".npy"; }
@@ -104,10 +79,10 @@ ImageStore::ImageStore(std::vector<std::filesystem::path> files, std::vector<Ima
   original_extents_ = std::move(original_extents);
   if (mode_ == CacheMode::ram) {
     ram_.resize(files_.size());
-    for_each_parallel(size(), workers, [&](std::int64_t i) { ram_[i] = load(i); });
+    for_each_index(size(), workers, [&](std::int64_t i) { ram_[i] = load(i); });
   } else if (mode_ == CacheMode::disk) {
     std::atomic<std::int64_t> unwritable{0};
-    for_each_parallel(size(), workers, [&](std::int64_t i) {
+    for_each_index(size(), workers, [&](std::int64_t i) {
       const std::filesystem::path npy = npy_path(files_[i]);
       if (!std::filesystem::exists(npy) && !write_npy_image(npy, decode(files_[i]))) ++unwritable;
     });
@@ -138,20 +113,25 @@ std::shared_ptr<const DecodedImage> ImageStore::load(std::int64_t i) const {
     }
   }
   if (im.empty()) im = decode(files_[i]);
-  const ImageExtent e = extents_[i];
-  if (im.cols != e.width || im.rows != e.height) {
-    cv::Mat resized;
-    cv::resize(im, resized, cv::Size(e.width, e.height), 0, 0, cv::INTER_LINEAR);
-    im = resized;
+  return std::make_shared<DecodedImage>(
+      to_bgrx(im.data, im.cols, im.rows, static_cast<std::int64_t>(im.step), extents_[static_cast<std::size_t>(i)]));
+}
+
+DecodedImage to_bgrx(const std::uint8_t* bgr, std::int32_t width, std::int32_t height, std::int64_t step,
+                     ImageExtent size) {
+  const cv::Mat source(height, width, CV_8UC3, const_cast<std::uint8_t*>(bgr), static_cast<std::size_t>(step));
+  cv::Mat scaled = source;
+  if (width != size.width || height != size.height) {
+    cv::resize(source, scaled, cv::Size(size.width, size.height), 0, 0, cv::INTER_LINEAR);
   }
   cv::Mat bgrx;
-  cv::cvtColor(im, bgrx, cv::COLOR_BGR2BGRA);  // the fourth byte is unused
-  auto out = std::make_shared<DecodedImage>();
-  out->width = bgrx.cols, out->height = bgrx.rows;
-  out->pixels.resize(bgrx.total());
+  cv::cvtColor(scaled, bgrx, cv::COLOR_BGR2BGRA);  // the fourth byte is unused
+  DecodedImage out;
+  out.width = bgrx.cols, out.height = bgrx.rows;
+  out.pixels.resize(bgrx.total());
   for (int y = 0; y < bgrx.rows; ++y) {
     const auto* row = bgrx.ptr<std::uint32_t>(y);
-    std::copy(row, row + bgrx.cols, out->pixels.begin() + static_cast<std::ptrdiff_t>(y) * bgrx.cols);
+    std::copy(row, row + bgrx.cols, out.pixels.begin() + static_cast<std::ptrdiff_t>(y) * bgrx.cols);
   }
   return out;
 }

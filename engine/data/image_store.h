@@ -32,6 +32,12 @@ struct DecodedImage {
   std::int32_t width = 0, height = 0;
 };
 
+// A BGR image (`step` bytes per row) resized to `size` (INTER_LINEAR, as
+// ultralytics' load_image) as words: what the store holds and what
+// prediction feeds the batch builder.
+DecodedImage to_bgrx(const std::uint8_t* bgr, std::int32_t width, std::int32_t height, std::int64_t step,
+                     ImageExtent size);
+
 class ImageStore {
  public:
   // extents: each image's size after EXIF orientation (from the label

@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "engine/core/error.h"
+#include "engine/core/for_each_index.h"
 #include "engine/data/data_config.h"
 #include "engine/data/label_cache.h"
 
@@ -215,15 +215,8 @@ ImageResult check_one(const fs::path& image, int nc) {
 std::vector<ImageResult> check_all(const std::vector<fs::path>& images, int nc, int threads) {
   std::vector<ImageResult> results(images.size());
   if (threads <= 0) threads = static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
-  threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), images.size()));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < images.size();) results[i] = check_one(images[i], nc);
-  };
-  std::vector<std::jthread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  pool.clear();  // joins
+  for_each_index(static_cast<std::int64_t>(images.size()), threads,
+                 [&](std::int64_t i) { results[static_cast<std::size_t>(i)] = check_one(images[static_cast<std::size_t>(i)], nc); });
   return results;
 }
 

@@ -6,15 +6,13 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/data/class_colours.h"
+
 namespace yolo {
 namespace {
 
-// A fixed colour per class (BGR), cycling after 10.
 cv::Scalar colour_of(std::int32_t cls) {
-  static constexpr int kPalette[10][3] = {{56, 56, 255},  {151, 157, 255}, {31, 112, 255}, {29, 178, 255},
-                                          {49, 210, 207}, {10, 249, 72},   {23, 204, 146}, {134, 219, 61},
-                                          {211, 188, 0},  {255, 115, 100}};
-  const int* c = kPalette[((cls % 10) + 10) % 10];
+  const std::array<int, 3> c = class_colour_bgr(cls);
   return cv::Scalar(c[0], c[1], c[2]);
 }
 

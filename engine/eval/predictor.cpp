@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "engine/core/copy.h"
 #include "engine/core/error.h"
@@ -43,19 +41,13 @@ std::vector<std::vector<PredictedBox>> Predictor::predict(std::span<const ImageV
   YOLO_CHECK(!images.empty(), "predict: no images");
   auto start = Clock::now();
   // As the training data: long side to imgsz (INTER_LINEAR), words of BGRx.
-  std::vector<cv::Mat> words(images.size());
+  std::vector<DecodedImage> words;
   std::vector<ImageExtent> originals, resized;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    const ImageView& v = images[i];
+  for (const ImageView& v : images) {
     YOLO_CHECK(v.bgr != nullptr && v.width > 0 && v.height > 0, "predict: an empty image");
     originals.push_back({v.width, v.height});
     resized.push_back(resized_extent(originals.back(), imgsz_));
-    const cv::Mat source(v.height, v.width, CV_8UC3, const_cast<std::uint8_t*>(v.bgr), static_cast<std::size_t>(v.step));
-    cv::Mat scaled = source;
-    if (resized[i].width != v.width || resized[i].height != v.height) {
-      cv::resize(source, scaled, cv::Size(resized[i].width, resized[i].height), 0, 0, cv::INTER_LINEAR);
-    }
-    cv::cvtColor(scaled, words[i], cv::COLOR_BGR2BGRA);
+    words.push_back(to_bgrx(v.bgr, v.width, v.height, v.step, resized.back()));
   }
   // ultralytics' LetterBox: auto (pad only to the next stride multiple) when
   // every image has the same size, otherwise the imgsz square.
@@ -67,7 +59,7 @@ std::vector<std::vector<PredictedBox>> Predictor::predict(std::span<const ImageV
   std::vector<HostImage> sources;
   std::vector<SampleGeometry> geometries;
   for (std::size_t i = 0; i < images.size(); ++i) {
-    sources.push_back(HostImage{words[i].ptr<std::uint32_t>(), words[i].cols, words[i].rows});
+    sources.push_back(HostImage{words[i].pixels.data(), words[i].width, words[i].height});
     const auto slot = static_cast<std::int32_t>(i);
     geometries.push_back(
         sample_geometry(plan_letterbox(0, resized[i], out_w, out_h), std::span<const std::int32_t>(&slot, 1)));
