@@ -12,3 +12,5 @@ endif()
 # OpenCV: image decoding and the synthetic dataset. SYSTEM include (see
 # yolo_link_opencv) so its headers' C++20 deprecation warnings stay quiet.
 find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs videoio)
+# Gloo: the CPU backend's collectives (Debian's build: CPU only, TCP transport).
+find_package(Gloo REQUIRED)

@@ -10,17 +10,22 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 #include "engine/core/copy.h"
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/data/plot_batch.h"
+#include "engine/dist/process_group.h"
+#include "engine/dist/reducer.h"
 #include "engine/eval/validator.h"
 #include "engine/graph/checkpoint.h"
 #include "engine/graph/model_config.h"
 #include "engine/io/run_directory.h"
 #include "engine/loss/detection_loss.h"
+#include "engine/ops/elementwise.h"
 #include "engine/optim/ema.h"
 #include "engine/optim/optimizer.h"
 #include "engine/train/schedule.h"
@@ -67,7 +72,8 @@ DetectionTargets make_targets(const Context& ctx, const Batch& batch) {
 // long runs (> 10000 iterations of the nominal batch), else AdamW at lr
 // round(0.002 * 5 / (4 + nc), 6). (ultralytics 8.4 picks its MuSGD for long
 // runs; the engine has no Muon and takes SGD.)
-OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, std::int64_t iterations, int nc) {
+OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, std::int64_t iterations, int nc,
+                                  bool print) {
   OptimizerOptions opt;
   std::string name = o.optimizer;
   if (name == "auto") {
@@ -77,7 +83,7 @@ OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, s
       name = "AdamW", hyp.lr0 = std::round(0.002 * 5 / (4 + nc) * 1e6) / 1e6, hyp.momentum = 0.9;
     }
     hyp.warmup_bias_lr = 0.0;  // as ultralytics: no high bias warmup when it chooses
-    fmt::print("optimizer: 'auto' chose {} (lr0 {}, momentum {})\n", name, hyp.lr0, hyp.momentum);
+    if (print) fmt::print("optimizer: 'auto' chose {} (lr0 {}, momentum {})\n", name, hyp.lr0, hyp.momentum);
   }
   YOLO_CHECK(name == "SGD" || name == "AdamW", "--optimizer {}: expected SGD, AdamW or auto", o.optimizer);
   opt.type = name == "SGD" ? OptimizerType::sgd : OptimizerType::adamw;
@@ -85,30 +91,68 @@ OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, s
   return opt;
 }
 
-void write_args(const fs::path& file, const TrainOptions& o) {
-  std::ofstream out(file);
-  out << fmt::format(
+std::string args_yaml(const TrainOptions& o) {
+  return fmt::format(
       "data: {}\ncfg: {}\nweights: '{}'\nhyp: {}\nepochs: {}\nbatch: {}\nimgsz: {}\ndevice: {}\nworkers: {}\n"
       "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\n",
       o.data, o.cfg, o.weights, o.hyp, o.epochs, o.batch, o.imgsz, o.device, o.workers, o.close_mosaic, o.min_items,
       o.optimizer, o.cos_lr, o.patience, o.seed, o.cache);
 }
 
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The device and CPU threads of this rank: in thread mode the ranks of a
+// node share its cores.
+Context make_context(const TrainOptions& o, const DistributedOptions* distributed) {
+  if (!distributed) return Context(Device::parse(o.device));
+  const RankEnvironment& env = distributed->environment;
+  ContextOptions options;
+  if (env.launcher == "threads")
+    options.num_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / env.local_world_size);
+  return Context(device_for_rank(o.device, env.local_rank, env.local_world_size), options);
+}
+
 constexpr const char* kCsvHeader =
     "epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),"
     "metrics/mAP50(B),metrics/mAP50-95(B),lr/pg0,lr/pg1,lr/pg2\n";
 
+// Rank 0's decision to stop, on every rank (all ranks leave the epoch loop
+// together, or the others would wait in a collective for it).
+bool stop_together(const Context& ctx, ProcessGroup* group, bool stop) {
+  if (!group) return stop;
+  Tensor flag = ctx.empty({1}, DType::f32);  // on the communicator's device
+  fill(ctx, flag, stop ? 1.0 : 0.0);
+  group->communicator().broadcast(flag, 0);
+  return to_host(ctx, flag).data<float>()[0] != 0.0f;
+}
+
 }  // namespace
 
-TrainResult train(const TrainOptions& o) {
+TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) {
   YOLO_CHECK(o.epochs >= 1, "--epochs {} must be at least 1", o.epochs);
   YOLO_CHECK(o.batch >= 1, "--batch {} must be at least 1", o.batch);
   YOLO_CHECK(o.imgsz >= 32 && o.imgsz % 32 == 0, "--img {} must be a positive multiple of 32", o.imgsz);
-  const Context ctx(Device::parse(o.device));
-  Diagnostics diag;
+  const int world = distributed ? distributed->environment.world_size : 1;
+  const bool main_rank = !distributed || distributed->environment.rank == 0;  // prints, validates, saves
+  YOLO_CHECK(o.batch % world == 0, "--batch {} is not divisible by the {} ranks: give a multiple of {}", o.batch, world,
+             world);
+  const int rank_batch = o.batch / world;
+  const Context ctx = make_context(o, distributed);
+  std::unique_ptr<ProcessGroup> group;
+  if (distributed) {
+    ProcessGroupOptions po;
+    po.timeout = distributed->timeout, po.serve_store = distributed->serve_store;
+    group = std::make_unique<ProcessGroup>(ctx, distributed->environment, po);
+  }
+  Diagnostics diag(main_rank);
   const DataConfig data = load_data_config(o.data);
   Hyperparameters hyp = o.hyp.empty() ? Hyperparameters{} : load_hyperparameters(resolve(o.hyp, o.config_dirs));
-  if (!hyp.ignored.empty()) {
+  if (!hyp.ignored.empty() && main_rank) {
     std::string keys;
     for (const std::string& k : hyp.ignored) keys += (keys.empty() ? "" : ", ") + k;
     fmt::print("hyp: without effect in this engine: {}\n", keys);
@@ -121,7 +165,8 @@ TrainResult train(const TrainOptions& o) {
     model = std::make_unique<Model>(ctx, load_model_config(o.cfg, o.model_dirs, data.nc));
     if (!o.weights.empty()) {
       const CheckpointLoad loaded = load_checkpoint(ctx, *model, o.weights, false);
-      fmt::print("weights: {} tensors from {} ({} did not fit)\n", loaded.loaded, o.weights, loaded.skipped);
+      if (main_rank)
+        fmt::print("weights: {} tensors from {} ({} did not fit)\n", loaded.loaded, o.weights, loaded.skipped);
     }
   } else {
     YOLO_CHECK(!o.weights.empty(), "give --cfg (a model YAML) or --weights (a checkpoint)");
@@ -129,6 +174,13 @@ TrainResult train(const TrainOptions& o) {
   }
   YOLO_CHECK(model->config().nc == data.nc, "the model has {} classes, {} has {}", model->config().nc, o.data, data.nc);
   Model ema_model(ctx, model->config());  // the EMA's weights, for validation and checkpoints
+  if (group) {
+    // Every rank must train the same thing; then all start from rank 0's weights.
+    group->check_same("configuration (flags, model, data or hyper-parameters)",
+                      stable_digest(args_yaml(o) + model->config().text + file_text(o.data) +
+                                    (o.hyp.empty() ? "" : file_text(resolve(o.hyp, o.config_dirs).string()))));
+    broadcast_model_state(group->communicator(), model->store());
+  }
 
   DatasetOptions dataset;
   dataset.imgsz = o.imgsz, dataset.cache = parse_cache_mode(o.cache), dataset.workers = o.workers;
@@ -139,7 +191,8 @@ TrainResult train(const TrainOptions& o) {
   val_options.min_items = 0;
   const Dataset val_set = open_split(data, data.val, "val", val_options, diag);
   LoaderOptions lo;
-  lo.batch = o.batch, lo.workers = o.workers, lo.hyp = hyp.augment, lo.seed = o.seed, lo.device = ctx.device();
+  lo.rank = distributed ? distributed->environment.rank : 0, lo.world_size = world;
+  lo.batch = rank_batch, lo.workers = o.workers, lo.hyp = hyp.augment, lo.seed = o.seed, lo.device = ctx.device();
   DataLoader loader(*train_set.store, train_set.labels, lo);
   const std::int64_t nb = loader.batches_per_epoch();
   const std::int64_t nw = warmup_iterations(hyp.warmup_epochs, nb, o.epochs);
@@ -148,31 +201,41 @@ TrainResult train(const TrainOptions& o) {
   const std::int64_t iterations =
       (train_set.store->size() + std::max<std::int64_t>(o.batch, static_cast<std::int64_t>(hyp.nbs)) - 1) /
       std::max<std::int64_t>(o.batch, static_cast<std::int64_t>(hyp.nbs)) * o.epochs;
-  OptimizerOptions opt = choose_optimizer(o, hyp, iterations, data.nc);
+  OptimizerOptions opt = choose_optimizer(o, hyp, iterations, data.nc, main_rank);
   const int accumulate0 = std::max(1, static_cast<int>(std::nearbyint(hyp.nbs / o.batch)));
   opt.weight_decay = static_cast<float>(hyp.weight_decay * o.batch * accumulate0 / hyp.nbs);  // scaled as ultralytics
   Optimizer optimizer(ctx, model->store(), opt);
   ModelEma ema(ctx, model->store());
+  std::unique_ptr<GradientReducer> reducer;
+  if (group) reducer = std::make_unique<GradientReducer>(model->store(), group->communicator(),
+                                                         ReducerOptions{distributed->bucket_bytes, std::size_t{1} << 20});
   DetectionLossOptions loss_options;
   loss_options.box_gain = static_cast<float>(hyp.box), loss_options.cls_gain = static_cast<float>(hyp.cls);
   loss_options.dfl_gain = static_cast<float>(hyp.dfl);
   const std::vector<float> strides = model->strides();
 
   TrainResult result;
-  if (o.dry_run) {
+  if (o.dry_run && main_rank) {
     fmt::print("dry run: {} ({} classes) on {}, {} training images, {} batches of {} per epoch, optimizer {}\n",
                model->config().stem, data.nc, ctx.device().str(), train_set.store->size(), nb, o.batch,
                opt.type == OptimizerType::sgd ? "SGD" : "AdamW");
-    return result;
   }
-  result.dir = run_directory(o.project, o.name, o.exist_ok);
-  fs::create_directories(result.dir / "weights");
-  write_args(result.dir / "args.yaml", o);
-  std::ofstream csv(result.dir / "results.csv");
-  csv << kCsvHeader;
+  if (o.dry_run) return result;
+  std::ofstream csv;
+  if (main_rank) {
+    result.dir = run_directory(o.project, o.name, o.exist_ok);
+    fs::create_directories(result.dir / "weights");
+    std::ofstream(result.dir / "args.yaml") << args_yaml(o);
+    csv.open(result.dir / "results.csv");
+    csv << kCsvHeader;
+    fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
+               model->config().stem, o.epochs,
+               group ? fmt::format("{} ranks ({}, {})", world, group->communicator().backend(), ctx.device().str())
+                     : ctx.device().str(),
+               train_set.store->size(), nb, group ? fmt::format("{} ({} per rank)", o.batch, rank_batch)
+                                                  : std::to_string(o.batch), nw);
+  }
   const std::string names = nlohmann::json(data.names).dump();
-  fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
-             model->config().stem, o.epochs, ctx.device().str(), train_set.store->size(), nb, o.batch, nw);
 
   const auto start = Clock::now();
   std::int64_t last_step = -1;
@@ -183,17 +246,18 @@ TrainResult train(const TrainOptions& o) {
     // ultralytics: no mosaic from epoch (epochs - close_mosaic) on (from the start if that is negative).
     const int close_at = std::max(o.epochs - o.close_mosaic, 0);
     const bool mosaic = !(o.close_mosaic > 0 && epoch >= close_at);
-    if (o.close_mosaic > 0 && epoch == close_at) fmt::print("closing mosaic for the last {} epochs\n", o.epochs - close_at);
+    if (o.close_mosaic > 0 && epoch == close_at && main_rank) fmt::print("closing mosaic for the last {} epochs\n", o.epochs - close_at);
     loader.start_epoch(epoch, mosaic);
     double sums[3] = {0, 0, 0};
     std::int64_t batches = 0;
     StepSettings settings{};
+    double communication = 0, exposed = 0;  // seconds of gradient all-reduce this epoch
     const auto epoch_start = Clock::now();
     while (std::optional<Batch> batch = loader.next(ctx)) {
       const std::int64_t ni = batch->number + nb * epoch;
       settings = step_settings(hyp, ni, nw, epoch, o.epochs, o.cos_lr, o.batch, nb * o.epochs);
       if (opt.type == OptimizerType::sgd) optimizer.set_momentum(settings.momentum);
-      if (epoch == 0 && batch->number < 3 && !o.nosave) {
+      if (epoch == 0 && batch->number < 3 && !o.nosave && main_rank) {
         const Tensor pixels = to_host(ctx, batch->images);
         plot_batch(result.dir / fmt::format("train_batch{}.jpg", batch->number), pixels, batch->labels, data.names);
       }
@@ -210,12 +274,23 @@ TrainResult train(const TrainOptions& o) {
       const float* v = items.data<float>();
       YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping{}", v[3], epoch + 1,
                  batch->number + 1, epoch > 0 && !o.nosave ? " (weights/last.safetensors holds the last good epoch)" : "");
-      model->backward(ctx, grads);
-      if (ni - last_step >= settings.accumulate) {
+      const bool update = ni - last_step >= settings.accumulate;
+      if (reducer) {
+        // ultralytics multiplies the loss by the world size: the average
+        // over ranks is then the sum of their gradients.
+        for (Tensor& g : grads) scale(ctx, static_cast<float>(world), g, g);
+        reducer->begin_backward(update);  // accumulation steps add up locally
+        model->backward(ctx, grads, reducer->hook());
+        reducer->finish();
+        communication += reducer->times().communication, exposed += reducer->times().exposed;
+      } else {
+        model->backward(ctx, grads);
+      }
+      if (update) {
         clip_grad_norm(ctx, model->store(), 10.0f);
         optimizer.step(ctx, settings.lr);
         model->zero_grad(ctx);
-        ema.update(ctx, model->store());
+        if (main_rank) ema.update(ctx, model->store());  // only rank 0 validates and saves
         last_step = ni;
       }
       for (int k = 0; k < 3; ++k) sums[k] += v[k];
@@ -224,8 +299,17 @@ TrainResult train(const TrainOptions& o) {
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     const double box = sums[0] / batches, cls = sums[1] / batches, dfl = sums[2] / batches;
     result.epoch_losses.push_back(box + cls + dfl);
-    fmt::print("epoch {}/{}: box {:.4f} cls {:.4f} dfl {:.4f}, {:.2f} it/s\n", epoch + 1, o.epochs, box, cls, dfl,
-               batches / seconds);
+    result.epochs_run = epoch + 1;
+    if (!main_rank) {
+      // Rank 0 validates and saves meanwhile, then says whether to go on.
+      if (stop_together(ctx, group.get(), false)) break;
+      continue;
+    }
+    fmt::print("epoch {}/{}: box {:.4f} cls {:.4f} dfl {:.4f}, {:.2f} it/s{}\n", epoch + 1, o.epochs, box, cls, dfl,
+               batches / seconds,
+               communication > 0 ? fmt::format("; all-reduce {:.2f} s, {:.0f}% hidden behind backward", communication,
+                                               100.0 * (1.0 - std::min(exposed / communication, 1.0)))
+                                 : "");
     std::fflush(stdout);  // progress shows as it happens, also through a pipe
 
     ema.copy_to(ctx, ema_model.store());
@@ -252,14 +336,13 @@ TrainResult train(const TrainOptions& o) {
       save_checkpoint(ctx, ema_model, (result.dir / "weights" / "last.safetensors").string(), meta);
       if (best) save_checkpoint(ctx, ema_model, (result.dir / "weights" / "best.safetensors").string(), meta);
     }
-    result.epochs_run = epoch + 1;
-    if (!o.noval && o.patience > 0 && epoch - best_epoch >= o.patience) {  // patience 0: never stop
-      fmt::print("stopping early: no improvement in {} epochs (best: epoch {})\n", o.patience, best_epoch + 1);
-      break;
-    }
+    const bool stop = !o.noval && o.patience > 0 && epoch - best_epoch >= o.patience;  // patience 0: never stop
+    if (stop) fmt::print("stopping early: no improvement in {} epochs (best: epoch {})\n", o.patience, best_epoch + 1);
+    if (stop_together(ctx, group.get(), stop)) break;
   }
-  fmt::print("{} epochs in {:.1f} s; results in {}\n", result.epochs_run,
-             std::chrono::duration<double>(Clock::now() - start).count(), result.dir.string());
+  if (main_rank)
+    fmt::print("{} epochs in {:.1f} s; results in {}\n", result.epochs_run,
+               std::chrono::duration<double>(Clock::now() - start).count(), result.dir.string());
   return result;
 }
 

@@ -5,10 +5,13 @@
 // accumulation, gradient clipping at 10, SGD/AdamW with ultralytics' groups,
 // warmup and LR schedule, EMA, per-epoch validation of the EMA, best/last
 // checkpoints, results.csv, early stopping.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "engine/dist/rank_environment.h"
 
 namespace yolo {
 
@@ -23,6 +26,14 @@ struct TrainOptions {
   std::vector<std::string> model_dirs, config_dirs;
 };
 
+// This rank's place in a data-parallel job (see engine/dist).
+struct DistributedOptions {
+  RankEnvironment environment;
+  bool serve_store = true;  // false in thread mode: the process serves it
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // rendezvous and each collective
+  std::size_t bucket_bytes = std::size_t{25} << 20;
+};
+
 struct TrainResult {
   std::filesystem::path dir;  // runs/train/NAME
   int epochs_run = 0;
@@ -30,6 +41,8 @@ struct TrainResult {
   std::vector<double> epoch_losses;  // the mean total (box + cls + dfl) of each epoch
 };
 
-TrainResult train(const TrainOptions& options);
+// distributed: null for a single process. --batch is then the global batch,
+// split evenly over the ranks; rank 0 alone prints, validates and saves.
+TrainResult train(const TrainOptions& options, const DistributedOptions* distributed = nullptr);
 
 }  // namespace yolo

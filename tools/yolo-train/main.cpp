@@ -9,6 +9,8 @@
 #include "engine/core/backends.h"
 #include "engine/core/error.h"
 #include "engine/data/image_store.h"
+#include "engine/dist/launcher.h"
+#include "engine/dist/rank_threads.h"
 #include "engine/graph/model.h"
 #include "engine/graph/model_config.h"
 #include "engine/train/trainer.h"
@@ -72,8 +74,24 @@ int main(int argc, char** argv) {
   app.add_flag("--amp", amp, "mixed precision on CUDA (f32 on the CPU)");
   app.add_flag("--no-amp", no_amp, "f32 everywhere");
   app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
-  app.add_flag("--sync-bn", sync_bn, "SyncBatchNorm across processes (one process here: no effect)");
+  app.add_flag("--sync-bn", sync_bn, "SyncBatchNorm across ranks (not available yet)");
   app.add_option("--local-rank,--local_rank", local_rank, "set by launchers; ignored");
+  // Data-parallel training (torchrun's flags).
+  yolo::LaunchOptions launch;
+  bool ddp_threads = false;
+  double ddp_timeout = 600, bucket_mb = 25;
+  app.add_option("--nproc-per-node,--nproc_per_node", launch.nproc_per_node,
+                 "ranks on this node: starts that many worker processes (torchrun's flag)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--nnodes", launch.nnodes, "nodes in the job")->check(CLI::PositiveNumber);
+  app.add_option("--node-rank,--node_rank", launch.node_rank, "this node's index")->check(CLI::NonNegativeNumber);
+  app.add_option("--master-addr,--master_addr", launch.master_addr, "address of node 0 (the rendezvous)");
+  app.add_option("--master-port,--master_port", launch.master_port, "rendezvous port (default: a free one on one node)")
+      ->check(CLI::Range(1, 65535));
+  app.add_flag("--ddp-threads", ddp_threads, "run the node's ranks as threads of this process instead of processes");
+  app.add_option("--ddp-timeout", ddp_timeout, "seconds a rank waits for the others before giving up")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--bucket-mb", bucket_mb, "gradient all-reduce bucket size (MB)")->check(CLI::PositiveNumber);
   yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);
@@ -112,6 +130,36 @@ int main(int argc, char** argv) {
     o.dry_run = dry_run;
     o.model_dirs = model_dirs;
     o.config_dirs = search_dirs(argv[0], {"configs", "data/hyps"});
+
+    yolo::DistributedOptions distributed;
+    distributed.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(ddp_timeout * 1000));
+    distributed.bucket_bytes = static_cast<std::size_t>(bucket_mb * (1 << 20));
+    const auto env = yolo::read_rank_environment([](const char* name) { return std::getenv(name); });
+    if (env && env->world_size > 1) {  // a worker: of our launcher, torchrun, SLURM or mpirun
+      distributed.environment = *env;
+      yolo::train(o, &distributed);
+      return 0;
+    }
+    if (launch.nproc_per_node == 1 && o.device.find(',') != std::string::npos) {
+      // As ultralytics: --device 0,1 on its own trains on both, a rank each.
+      launch.nproc_per_node = static_cast<int>(std::count(o.device.begin(), o.device.end(), ',')) + 1;
+    }
+    const int ranks = launch.nproc_per_node * launch.nnodes;
+    if (sync_bn && ranks > 1)
+      fmt::print("note: --sync-bn is not available yet: each rank normalises over its own part of the batch\n");
+    if (ranks > 1 && ddp_threads) {
+      YOLO_CHECK(launch.nnodes == 1, "--ddp-threads runs the ranks of one node: use processes across nodes");
+      yolo::run_rank_threads(launch.nproc_per_node, [&](const yolo::RankEnvironment& rank) {
+        yolo::DistributedOptions mine = distributed;
+        mine.environment = rank;
+        mine.serve_store = false;
+        yolo::train(o, &mine);
+      });
+      return 0;
+    }
+    YOLO_CHECK(o.batch % ranks == 0, "--batch {} is not divisible by the {} ranks: give a multiple of {}", o.batch,
+               ranks, ranks);
+    if (ranks > 1) return yolo::launch_workers(std::vector<std::string>(argv, argv + argc), launch);
     yolo::train(o);
     return 0;
   } catch (const yolo::Error& e) {

@@ -1,0 +1,70 @@
+#include "engine/dist/process_group.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include "engine/core/error.h"
+#include "engine/dist/gloo_communicator.h"
+#if YOLO_WITH_CUDA
+#include "engine/dist/nccl_communicator.h"
+#endif
+
+namespace yolo {
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+// Where peers reach this rank: loopback for a one-node job on 127.0.0.1,
+// else this machine's host name.
+std::string local_host(const RankEnvironment& env) {
+  if (is_loopback(env.master_addr)) return "127.0.0.1";
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+}  // namespace
+
+ProcessGroup::ProcessGroup(const Context& ctx, const RankEnvironment& env, ProcessGroupOptions options) : env_(env) {
+  if (env.rank == 0 && options.serve_store) server_ = std::make_unique<TcpStoreServer>(env.master_port);
+  store_ = std::make_unique<TcpStore>(env.master_addr, env.master_port, options.timeout);
+  if (ctx.device().is_cpu()) {
+    communicator_ = make_gloo_communicator(*store_, "gloo/", env.rank, env.world_size, local_host(env), options.timeout);
+  } else {
+#if YOLO_WITH_CUDA
+    communicator_ = make_nccl_communicator(ctx, *store_, "nccl/", env.rank, env.world_size, options.timeout);
+#else
+    YOLO_FAIL("{}: this build has no CUDA backend", ctx.device().str());
+#endif
+  }
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+void ProcessGroup::check_same(const std::string& what, const std::string& digest) {
+  const std::string prefix = fmt::format("check{}/", checks_++);
+  store_->set(prefix + std::to_string(env_.rank), digest);
+  // Rank 0 compares everyone's; the others compare theirs with rank 0's.
+  // Either way every rank of a mismatched job stops.
+  if (env_.rank == 0) {
+    for (int r = 1; r < env_.world_size; ++r) {
+      YOLO_CHECK(store_->get_string(prefix + std::to_string(r)) == digest,
+                 "rank {} runs a different {} than rank 0: every rank must be started with the same command and files",
+                 r, what);
+    }
+  } else {
+    YOLO_CHECK(store_->get_string(prefix + "0") == digest,
+               "rank {} runs a different {} than rank 0: every rank must be started with the same command and files",
+               env_.rank, what);
+  }
+}
+
+std::string stable_digest(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace yolo
