@@ -385,6 +385,11 @@ void Model::train(bool training) {
     for (auto& m : r->modules) m->set_training(training);
 }
 
+void Model::set_batchnorm_sync(BatchNormSync* sync) {
+  for (auto& r : rows_)
+    for (auto& m : r->modules) m->set_batchnorm_sync(sync);
+}
+
 Tensors Model::forward(const Context& ctx, const Tensor& image) {
   YOLO_CHECK(image.ndim() == 4 && image.dim(3) == config_.input_channels,
              "model {}: the input must be (B, H, W, {}), got {}", config_.stem, config_.input_channels, image.str());

@@ -47,6 +47,8 @@ class Model {
   const std::vector<float>& strides() const;  // per Detect level
 
   void train(bool training);
+  // SyncBN for every batch norm of the model (null: off).
+  void set_batchnorm_sync(BatchNormSync* sync);
   bool training() const { return training_; }
 
   // image (B, H, W, C). Training: per level (B, H/s, W/s, 4*reg_max + nc);

@@ -7,6 +7,10 @@ void Module::set_training(bool training) {
   for (Module* c : children_) c->set_training(training);
 }
 
+void Module::set_batchnorm_sync(BatchNormSync* sync) {
+  for (Module* c : children_) c->set_batchnorm_sync(sync);
+}
+
 double Module::last_flops() const {
   double total = 0.0;
   for (const Module* c : children_) total += c->last_flops();

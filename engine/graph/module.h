@@ -17,6 +17,7 @@
 namespace yolo {
 
 struct Parameter;
+class BatchNormSync;
 using Tensors = std::vector<Tensor>;
 
 class Module {
@@ -34,6 +35,9 @@ class Module {
   virtual Tensors backward(const Context& ctx, const Tensors& grad_outputs) = 0;
 
   void set_training(bool training);
+  // SyncBN: the batch norms below this module combine their statistics
+  // through `sync` (null: the local batch's).
+  virtual void set_batchnorm_sync(BatchNormSync* sync);
   bool training() const { return training_; }
   // The first layer reads the image, whose gradient nobody wants.
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }

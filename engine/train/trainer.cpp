@@ -20,6 +20,7 @@
 #include "engine/data/plot_batch.h"
 #include "engine/dist/process_group.h"
 #include "engine/dist/reducer.h"
+#include "engine/dist/sync_batchnorm.h"
 #include "engine/eval/validator.h"
 #include "engine/graph/checkpoint.h"
 #include "engine/graph/model_config.h"
@@ -94,9 +95,9 @@ OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, s
 std::string args_yaml(const TrainOptions& o) {
   return fmt::format(
       "data: {}\ncfg: {}\nweights: '{}'\nhyp: {}\nepochs: {}\nbatch: {}\nimgsz: {}\ndevice: {}\nworkers: {}\n"
-      "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\n",
+      "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\nsync_bn: {}\n",
       o.data, o.cfg, o.weights, o.hyp, o.epochs, o.batch, o.imgsz, o.device, o.workers, o.close_mosaic, o.min_items,
-      o.optimizer, o.cos_lr, o.patience, o.seed, o.cache);
+      o.optimizer, o.cos_lr, o.patience, o.seed, o.cache, o.sync_bn);
 }
 
 std::string file_text(const std::string& path) {
@@ -181,6 +182,11 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
                                     (o.hyp.empty() ? "" : file_text(resolve(o.hyp, o.config_dirs).string()))));
     broadcast_model_state(group->communicator(), model->store());
   }
+  std::unique_ptr<CommunicatorBatchNormSync> sync_bn;
+  if (group && o.sync_bn) {
+    sync_bn = std::make_unique<CommunicatorBatchNormSync>(group->communicator());
+    model->set_batchnorm_sync(sync_bn.get());
+  }
 
   DatasetOptions dataset;
   dataset.imgsz = o.imgsz, dataset.cache = parse_cache_mode(o.cache), dataset.workers = o.workers;
@@ -230,7 +236,8 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     csv << kCsvHeader;
     fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
                model->config().stem, o.epochs,
-               group ? fmt::format("{} ranks ({}, {})", world, group->communicator().backend(), ctx.device().str())
+               group ? fmt::format("{} ranks ({}, {}){}", world, group->communicator().backend(), ctx.device().str(),
+                                   sync_bn ? ", SyncBN" : "")
                      : ctx.device().str(),
                train_set.store->size(), nb, group ? fmt::format("{} ({} per rank)", o.batch, rank_batch)
                                                   : std::to_string(o.batch), nw);

@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string device = "cpu", project = "runs/train", name = "exp", cache = "none", optimizer = "SGD";
   int epochs = 100, batch = 16, imgsz = 640, workers = 2, close_mosaic = 10, min_items = 0, patience = 100;
   bool exist_ok = false, cos_lr = false, noval = false, nosave = false;
+  bool sync_bn = false;  // SyncBN across the ranks of a data-parallel run
   bool dry_run = false;  // resolve and check everything (data, hyp, model, labels), then stop before training
   std::uint64_t seed = 0;
   // Where --cfg and --hyp are looked for after the working directory.

@@ -6,13 +6,16 @@
 #include <map>
 #include <thread>
 
+#include "engine/core/copy.h"
 #include "engine/dist/process_group.h"
 #include "engine/dist/rank_threads.h"
 #include "engine/dist/reducer.h"
+#include "engine/dist/sync_batchnorm.h"
 #include "engine/graph/model_config.h"
 #include "engine/loss/detection_loss.h"
 #include "engine/ops/elementwise.h"
 #include "engine/optim/optimizer.h"
+#include "tests/support/data_parallel_steps.h"
 #include "tests/support/test_support.h"
 
 namespace yolo {
@@ -278,58 +281,18 @@ TEST(GradientReducer, BucketsReduceWhileBackwardGoesOn) {
 // world size as ultralytics does, so the step uses the sum of the halves'
 // gradients. (Not one process over the whole batch at once: as in
 // ultralytics' DDP, batch norm and the loss's normaliser are per rank.)
-struct Step {
-  Tensor images;               // (4, 64, 64, 3): images 2r, 2r + 1 are rank r's
-  DetectionTargets halves[2];  // each half's boxes
-};
-
-Step make_step(const Context& ctx, std::uint32_t seed) {
-  Step step;
-  step.images = test::random_uniform(ctx, {4, 64, 64, 3}, seed, 0, 1);
-  for (int h = 0; h < 2; ++h) {
-    DetectionTargets& t = step.halves[h];
-    t.boxes = ctx.empty({2, 1, 4}, DType::f32), t.labels = ctx.empty({2, 1}, DType::i32);
-    t.valid = ctx.empty({2, 1}, DType::u8);
-    for (int b = 0; b < 2; ++b) {
-      const float x = static_cast<float>(8 + 10 * b + 5 * h + seed % 7);
-      const float box[4] = {x, x + 2, x + 24, x + 30};
-      std::copy(box, box + 4, t.boxes.data<float>() + 4 * b);
-      t.labels.data<std::int32_t>()[b] = (b + h) % 2;
-      t.valid.data<std::uint8_t>()[b] = 1;
-    }
-  }
-  return step;
-}
-
-// Forward and backward of one half; the loss gradient times `scale`.
-void backward_half(const Context& ctx, Model& model, const Step& step, int half, float factor,
-                   const GradReadyHook& hook) {
-  const Tensor images = step.images.slice(0, 2 * half, 2 * half + 2);
-  const Tensors outputs = model.forward(ctx, images);
-  std::vector<Tensor> grads;
-  detection_loss(ctx, outputs, model.strides(), step.halves[half], DetectionLossOptions{}, grads);
-  for (Tensor& g : grads) scale(ctx, factor, g, g);
-  model.backward(ctx, grads, hook);
-}
-
-void sgd_step(const Context& ctx, Model& model, Optimizer& optimizer) {
-  clip_grad_norm(ctx, model.store(), 10.0f);
-  optimizer.step(ctx, {0.01f, 0.01f, 0.01f});
-  model.zero_grad(ctx);
-}
-
 TEST(DataParallel, TwoRanksStepAsOneProcessOverTheSameHalves) {
   const ModelConfig config = load_model_config("yolov8n.yaml", {YOLO_TESTS_DIR "/../models"}, 2);
   constexpr int kSteps = 3;
-  std::vector<Step> steps;
+  std::vector<test::Step> steps;
   const Context host(Device::cpu(), ContextOptions{1, 0});
-  for (int k = 0; k < kSteps; ++k) steps.push_back(make_step(host, 11 + static_cast<std::uint32_t>(k)));
+  for (int k = 0; k < kSteps; ++k) steps.push_back(test::make_step(host, 11 + static_cast<std::uint32_t>(k)));
 
   Model reference(host, config);
   Optimizer reference_optimizer(host, reference.store(), OptimizerOptions{});
-  for (const Step& step : steps) {
-    for (int half = 0; half < 2; ++half) backward_half(host, reference, step, half, 1.0f, {});
-    sgd_step(host, reference, reference_optimizer);
+  for (const test::Step& step : steps) {
+    for (int half = 0; half < 2; ++half) test::backward_half(host, reference, step, half, 1.0f, {});
+    test::sgd_step(host, reference, reference_optimizer);
   }
 
   std::vector<std::vector<float>> weights(2);
@@ -345,11 +308,11 @@ TEST(DataParallel, TwoRanksStepAsOneProcessOverTheSameHalves) {
     broadcast_model_state(group.communicator(), model.store());
     Optimizer optimizer(ctx, model.store(), OptimizerOptions{});
     GradientReducer reducer(model.store(), group.communicator(), {std::size_t{256} << 10, std::size_t{32} << 10});
-    for (const Step& step : steps) {
+    for (const test::Step& step : steps) {
       reducer.begin_backward(true);
-      backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
+      test::backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
       reducer.finish();
-      sgd_step(ctx, model, optimizer);
+      test::sgd_step(ctx, model, optimizer);
     }
     const Tensor& v = model.store().values();
     weights[static_cast<std::size_t>(env.rank)].assign(v.data<float>(), v.data<float>() + v.numel());
@@ -357,6 +320,69 @@ TEST(DataParallel, TwoRanksStepAsOneProcessOverTheSameHalves) {
   const Tensor& expected = reference.store().values();
   test::expect_close(weights[0].data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
   EXPECT_EQ(weights[0], weights[1]) << "the ranks' weights are bit-identical";
+}
+
+// SyncBN: two ranks, each with half of a batch, take the steps one process
+// takes over the whole batch with batch norm over all of it. The loss is
+// still each rank's half's (as ultralytics'): the reference computes it per
+// half on its outputs and backpropagates both halves' gradients at once.
+TEST(DataParallel, SyncBatchNormStepsAsOneProcessOverTheWholeBatch) {
+  const ModelConfig config = load_model_config("yolov8n.yaml", {YOLO_TESTS_DIR "/../models"}, 2);
+  constexpr int kSteps = 3;
+  std::vector<test::Step> steps;
+  const Context host(Device::cpu(), ContextOptions{1, 0});
+  for (int k = 0; k < kSteps; ++k) steps.push_back(test::make_step(host, 21 + static_cast<std::uint32_t>(k)));
+
+  Model reference(host, config);
+  Optimizer reference_optimizer(host, reference.store(), OptimizerOptions{});
+  for (const test::Step& step : steps) {
+    const Tensors outputs = reference.forward(host, step.images);
+    Tensors grads;
+    for (const Tensor& o : outputs) grads.push_back(host.empty(o.shape(), DType::f32));
+    for (int half = 0; half < 2; ++half) {
+      Tensors half_outputs, half_grads;
+      for (const Tensor& o : outputs) half_outputs.push_back(o.slice(0, 2 * half, 2 * half + 2));
+      detection_loss(host, half_outputs, reference.strides(), step.halves[half], DetectionLossOptions{}, half_grads);
+      for (std::size_t i = 0; i < grads.size(); ++i) {
+        Tensor part = grads[i].slice(0, 2 * half, 2 * half + 2);
+        copy(host, half_grads[i], part);
+      }
+    }
+    reference.backward(host, grads);
+    test::sgd_step(host, reference, reference_optimizer);
+  }
+
+  std::vector<std::vector<float>> weights(2), buffers(2);
+  run_rank_threads(2, [&](const RankEnvironment& env) {
+    const Context ctx(Device::cpu(), ContextOptions{1, 0});
+    ProcessGroupOptions options;
+    options.serve_store = false;
+    options.timeout = 60s;
+    ProcessGroup group(ctx, env, options);
+    Model model(ctx, config);
+    CommunicatorBatchNormSync sync(group.communicator());
+    model.set_batchnorm_sync(&sync);
+    Optimizer optimizer(ctx, model.store(), OptimizerOptions{});
+    GradientReducer reducer(model.store(), group.communicator(), {std::size_t{256} << 10, std::size_t{32} << 10});
+    for (const test::Step& step : steps) {
+      reducer.begin_backward(true);
+      test::backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
+      reducer.finish();
+      test::sgd_step(ctx, model, optimizer);
+    }
+    const Tensor& v = model.store().values();
+    const Tensor& b = model.store().buffer_values();
+    weights[static_cast<std::size_t>(env.rank)].assign(v.data<float>(), v.data<float>() + v.numel());
+    buffers[static_cast<std::size_t>(env.rank)].assign(b.data<float>(), b.data<float>() + b.numel());
+  });
+  const Tensor& expected = reference.store().values();
+  test::expect_close(weights[0].data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
+  EXPECT_EQ(weights[0], weights[1]) << "the ranks' weights are bit-identical";
+  // The running statistics too: every rank's are the global batch's.
+  const Tensor& expected_buffers = reference.store().buffer_values();
+  test::expect_close(buffers[0].data(), expected_buffers.data<float>(), expected_buffers.numel(), 1e-5, 1e-6,
+                     "rank 0's running statistics");
+  EXPECT_EQ(buffers[0], buffers[1]) << "the ranks' running statistics are bit-identical";
 }
 
 }  // namespace

@@ -21,5 +21,7 @@ void register_model_benchmarks(const BenchContexts& contexts);
 void register_loss_benchmarks(const BenchContexts& contexts);
 void register_data_benchmarks(const BenchContexts& contexts);
 void register_eval_benchmarks(const BenchContexts& contexts);
+// `yolo-bench allreduce ...`: not a Google Benchmark (it starts its own ranks).
+int run_allreduce_benchmark(int argc, char** argv);
 
 }  // namespace yolo::bench

@@ -3,6 +3,7 @@
 // against memcpy measured in the same run.
 //   yolo-bench --list            names of all benchmarks
 //   yolo-bench --filter=REGEX    run a subset (--benchmark_* flags also work)
+//   yolo-bench allreduce ...     all-reduce bandwidth between ranks (bench_allreduce.cpp)
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
@@ -10,9 +11,18 @@
 #include <vector>
 
 #include "engine/core/backends.h"
+#include "engine/core/error.h"
 #include "tools/yolo-bench/bench_registry.h"
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "allreduce") {
+    try {
+      return yolo::bench::run_allreduce_benchmark(argc, argv);
+    } catch (const yolo::Error& e) {
+      fmt::print(stderr, "yolo-bench: error: {}\n", e.message());
+      return 1;
+    }
+  }
   std::vector<std::string> args;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];

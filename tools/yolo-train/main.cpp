@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   bool version = false, dry_run = false;
   int nc = 0, save_period = -1, local_rank = -1;
   float label_smoothing = 0.0f;
-  bool amp = true, no_amp = false, sync_bn = false;
+  bool amp = true, no_amp = false;
   std::string amp_dtype = "fp16", resume;
   app.add_flag("--version", version, "print the version, the backends built in and the devices found");
   app.add_flag("--dry-run", dry_run,
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   app.add_flag("--amp", amp, "mixed precision on CUDA (f32 on the CPU)");
   app.add_flag("--no-amp", no_amp, "f32 everywhere");
   app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
-  app.add_flag("--sync-bn", sync_bn, "SyncBatchNorm across ranks (not available yet)");
+  app.add_flag("--sync-bn", o.sync_bn, "batch norm over the global batch (all ranks' images)");
   app.add_option("--local-rank,--local_rank", local_rank, "set by launchers; ignored");
   // Data-parallel training (torchrun's flags).
   yolo::LaunchOptions launch;
@@ -145,8 +145,6 @@ int main(int argc, char** argv) {
       launch.nproc_per_node = static_cast<int>(std::count(o.device.begin(), o.device.end(), ',')) + 1;
     }
     const int ranks = launch.nproc_per_node * launch.nnodes;
-    if (sync_bn && ranks > 1)
-      fmt::print("note: --sync-bn is not available yet: each rank normalises over its own part of the batch\n");
     if (ranks > 1 && ddp_threads) {
       YOLO_CHECK(launch.nnodes == 1, "--ddp-threads runs the ranks of one node: use processes across nodes");
       yolo::run_rank_threads(launch.nproc_per_node, [&](const yolo::RankEnvironment& rank) {

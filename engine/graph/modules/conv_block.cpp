@@ -33,7 +33,7 @@ Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {
   Tensor y = ctx.empty(z.shape(), z.dtype());
   bn_flops_ = 4.0 * static_cast<double>(z.numel());  // thop: 2 per element, doubled for the affine part
   if (training_) {
-    saved_stats_ = batchnorm_forward_train(ctx, z, bn_, act_, y);
+    saved_stats_ = batchnorm_forward_train(ctx, z, bn_, act_, y, sync_);
     saved_conv_output_ = z;
   } else {
     batchnorm_forward_eval(ctx, z, bn_, act_, y);
@@ -45,7 +45,7 @@ Tensor ConvBlock::run_backward(const Context& ctx, const Tensor& dy) {
   YOLO_CHECK(saved_conv_output_.defined(), "Conv backward without a training forward");
   const Tensor& z = saved_conv_output_;
   Tensor dz = ctx.empty(z.shape(), z.dtype());
-  batchnorm_backward(ctx, z, dy, bn_, saved_stats_, act_, dz, gamma_->grad, beta_->grad, 1.0f);
+  batchnorm_backward(ctx, z, dy, bn_, saved_stats_, act_, dz, gamma_->grad, beta_->grad, 1.0f, sync_);
   saved_conv_output_ = Tensor();
   saved_stats_ = BatchNormSaved();
   return conv_.backward(ctx, {dz})[0];

@@ -26,6 +26,7 @@ class ConvBlock : public UnaryModule {
   }  // Conv, conv, bn (+ Identity)
   unsigned shared_leaves() const override { return act_ == Activation::silu ? kConvSilu : 0u; }
   void set_needs_input_grad(bool needed) override;
+  void set_batchnorm_sync(BatchNormSync* sync) override { sync_ = sync; }
 
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
@@ -33,6 +34,7 @@ class ConvBlock : public UnaryModule {
  private:
   Conv2dLayer conv_;
   BatchNorm bn_;
+  BatchNormSync* sync_ = nullptr;  // SyncBN, when set
   Parameter* gamma_;
   Parameter* beta_;
   Buffer* running_mean_;
