@@ -43,7 +43,8 @@ Shape pytorch_shape(const Shape& engine_shape) {
 }  // namespace
 
 void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
-                     const std::map<std::string, std::string>& extra_metadata) {
+                     const std::map<std::string, std::string>& extra_metadata,
+                     const std::vector<std::pair<std::string, Tensor>>& extra_tensors) {
   Context host;
   std::vector<std::pair<std::string, Tensor>> tensors;
   ParameterStore& store = model.store();
@@ -52,6 +53,11 @@ void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
     tensors.emplace_back(p.name, p.shape.ndim() == 4 ? ohwi_to_oihw(host, t) : t);
   }
   for (const Buffer& b : store.buffers()) tensors.emplace_back(b.name, to_host(ctx, b.value));
+  for (const auto& [name, t] : extra_tensors) {
+    YOLO_CHECK(name.starts_with(kTrainStatePrefix), "checkpoint: extra tensor {} must be named under {}", name,
+               kTrainStatePrefix);
+    tensors.emplace_back(name, t);
+  }
   std::map<std::string, std::string> metadata = extra_metadata;
   metadata["format"] = kCheckpointFormat;
   metadata["model"] = model.config().stem;
@@ -96,7 +102,7 @@ CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::stri
   }
   if (strict) {
     for (const auto& [name, entry] : file.entries) {
-      YOLO_CHECK(known.count(name) > 0 || name.ends_with("num_batches_tracked"),
+      YOLO_CHECK(known.count(name) > 0 || name.ends_with("num_batches_tracked") || name.starts_with(kTrainStatePrefix),
                  "{}: tensor {} does not belong to model {}", path, name, model.config().stem);
     }
   }

@@ -14,10 +14,15 @@
 namespace yolo {
 
 constexpr const char* kCheckpointFormat = "yolo-engine.checkpoint.v1";
+// Tensors under this prefix are the trainer's state for --resume (raw
+// weights, optimizer moments): model loads skip them.
+constexpr const char* kTrainStatePrefix = "train_state/";
 
-// Writes atomically (temporary file, then rename).
+// Writes atomically (temporary file, then rename). extra_tensors: host
+// tensors named under kTrainStatePrefix.
 void save_checkpoint(const Context& ctx, Model& model, const std::string& path,
-                     const std::map<std::string, std::string>& extra_metadata = {});
+                     const std::map<std::string, std::string>& extra_metadata = {},
+                     const std::vector<std::pair<std::string, Tensor>>& extra_tensors = {});
 
 struct CheckpointLoad {
   std::map<std::string, std::string> metadata;

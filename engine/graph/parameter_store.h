@@ -80,6 +80,9 @@ class ParameterStore {
   Tensor& values() { return values_; }  // every parameter, flat
   Tensor& grads() { return grads_; }    // their gradients, flat
   Tensor& buffer_values() { return buffer_values_; }
+  const Tensor& values() const { return values_; }
+  const Tensor& grads() const { return grads_; }
+  const Tensor& buffer_values() const { return buffer_values_; }
 
   std::int64_t parameter_count() const;  // all elements (ultralytics' "parameters")
   std::int64_t trainable_count() const;  // ultralytics' "gradients"

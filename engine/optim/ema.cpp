@@ -40,4 +40,12 @@ void ModelEma::copy_to(const Context& ctx, ParameterStore& target) const {
   if (buffers_.defined()) copy(ctx, buffers_, target.buffer_values());
 }
 
+void ModelEma::restore(const Context& ctx, const ParameterStore& source, std::int64_t updates) {
+  YOLO_CHECK(source.values().numel() == values_.numel(), "EMA: restoring {} values from a model of {}",
+             values_.numel(), source.values().numel());
+  copy(ctx, source.values(), values_);
+  if (buffers_.defined()) copy(ctx, source.buffer_values(), buffers_);
+  updates_ = updates;
+}
+
 }  // namespace yolo

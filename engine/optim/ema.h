@@ -20,6 +20,9 @@ class ModelEma {
   // Copies the average into `target` (a model of the same layout: to
   // validate or save it).
   void copy_to(const Context& ctx, ParameterStore& target) const;
+  // --resume: the average from `source` (a model of the same layout holding
+  // a saved EMA) and the update count it had reached.
+  void restore(const Context& ctx, const ParameterStore& source, std::int64_t updates);
 
   std::int64_t updates() const { return updates_; }
   const Tensor& values() const { return values_; }

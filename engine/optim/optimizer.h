@@ -39,6 +39,9 @@ class Optimizer {
   const OptimizerOptions& options() const { return options_; }
   // Momentum (SGD), or the first and second moments (AdamW): for checkpoints.
   Tensor& state(int k) { return k == 0 ? first_ : second_; }
+  // --resume: the step count (AdamW's bias correction); the moments are
+  // restored through state().
+  void restore_steps(std::int64_t steps) { steps_ = steps; }
 
  private:
   ParameterStore& store_;

@@ -30,6 +30,7 @@
 #include "engine/optim/ema.h"
 #include "engine/optim/optimizer.h"
 #include "engine/train/schedule.h"
+#include "engine/train/train_state.h"
 
 namespace yolo {
 namespace {
@@ -122,6 +123,16 @@ constexpr const char* kCsvHeader =
     "epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),"
     "metrics/mAP50(B),metrics/mAP50-95(B),lr/pg0,lr/pg1,lr/pg2\n";
 
+// The first `rows` data rows of a results.csv (fewer if it has fewer).
+std::vector<std::string> csv_rows(const fs::path& file, int rows) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (static_cast<int>(out.size()) < rows && std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
 // Rank 0's decision to stop, on every rank (all ranks leave the epoch loop
 // together, or the others would wait in a collective for it).
 bool stop_together(const Context& ctx, ProcessGroup* group, bool stop) {
@@ -160,9 +171,16 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   }
 
   // The model: from a YAML (optionally starting from a checkpoint's
-  // weights, those that fit), or a checkpoint as is.
+  // weights, those that fit), or a checkpoint as is; resuming, the run's
+  // own model (its weights come with the rest of the state below).
   std::unique_ptr<Model> model;
-  if (!o.cfg.empty()) {
+  std::optional<ResumePoint> resume;
+  if (!o.resume.empty()) {
+    resume = read_resume_point(o.resume);
+    YOLO_CHECK(resume->state.epochs_done < o.epochs, "--resume {}: the run already finished its {} epochs", o.resume,
+               o.epochs);
+    model = std::make_unique<Model>(ctx, parse_model_config(resume->model_yaml, o.resume, resume->scale, data.nc));
+  } else if (!o.cfg.empty()) {
     model = std::make_unique<Model>(ctx, load_model_config(o.cfg, o.model_dirs, data.nc));
     if (!o.weights.empty()) {
       const CheckpointLoad loaded = load_checkpoint(ctx, *model, o.weights, false);
@@ -212,6 +230,11 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   opt.weight_decay = static_cast<float>(hyp.weight_decay * o.batch * accumulate0 / hyp.nbs);  // scaled as ultralytics
   Optimizer optimizer(ctx, model->store(), opt);
   ModelEma ema(ctx, model->store());
+  TrainState state;
+  if (resume) {
+    state = resume->state;
+    restore_training(ctx, o.resume, state, *model, optimizer, ema_model, ema);
+  }
   std::unique_ptr<GradientReducer> reducer;
   if (group) reducer = std::make_unique<GradientReducer>(model->store(), group->communicator(),
                                                          ReducerOptions{distributed->bucket_bytes, std::size_t{1} << 20});
@@ -228,12 +251,23 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   }
   if (o.dry_run) return result;
   std::ofstream csv;
-  if (main_rank) {
+  if (main_rank && resume) {
+    // The run's directory; results.csv keeps the rows of the epochs saved
+    // (a row written after the checkpoint the run died before is dropped).
+    result.dir = fs::path(o.resume).parent_path().parent_path();
+    const std::vector<std::string> rows = csv_rows(result.dir / "results.csv", state.epochs_done);
+    csv.open(result.dir / "results.csv");
+    csv << kCsvHeader;
+    for (const std::string& row : rows) csv << row << '\n';
+    fmt::print("resuming {} from epoch {}/{}\n", result.dir.string(), state.epochs_done + 1, o.epochs);
+  } else if (main_rank) {
     result.dir = run_directory(o.project, o.name, o.exist_ok);
     fs::create_directories(result.dir / "weights");
     std::ofstream(result.dir / "args.yaml") << args_yaml(o);
     csv.open(result.dir / "results.csv");
     csv << kCsvHeader;
+  }
+  if (main_rank) {
     fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
                model->config().stem, o.epochs,
                group ? fmt::format("{} ranks ({}, {}){}", world, group->communicator().backend(), ctx.device().str(),
@@ -245,10 +279,11 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   const std::string names = nlohmann::json(data.names).dump();
 
   const auto start = Clock::now();
-  std::int64_t last_step = -1;
-  int best_epoch = -1;
+  std::int64_t last_step = state.last_step;
+  int best_epoch = state.best_epoch;
+  result.best_fitness = state.best_fitness;
   model->zero_grad(ctx);
-  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+  for (int epoch = state.epochs_done; epoch < o.epochs; ++epoch) {
     model->train(true);
     // ultralytics: no mosaic from epoch (epochs - close_mosaic) on (from the start if that is negative).
     const int close_at = std::max(o.epochs - o.close_mosaic, 0);
@@ -340,7 +375,15 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
       const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
                                                        {"fitness", fmt::format("{:.6f}", metrics.fitness)},
                                                        {"names", names}};
-      save_checkpoint(ctx, ema_model, (result.dir / "weights" / "last.safetensors").string(), meta);
+      // last also holds what --resume needs.
+      state = {epoch + 1, result.best_fitness, best_epoch, last_step, ema.updates(), optimizer.steps()};
+      std::map<std::string, std::string> last_meta = train_state_metadata(o, state);
+      last_meta.insert(meta.begin(), meta.end());
+      const auto train_tensors = train_state_tensors(ctx, model->store(), optimizer);
+      save_checkpoint(ctx, ema_model, (result.dir / "weights" / "last.safetensors").string(), last_meta, train_tensors);
+      if (o.save_period > 0 && (epoch + 1) % o.save_period == 0)
+        save_checkpoint(ctx, ema_model, (result.dir / "weights" / fmt::format("epoch{}.safetensors", epoch + 1)).string(),
+                        last_meta, train_tensors);
       if (best) save_checkpoint(ctx, ema_model, (result.dir / "weights" / "best.safetensors").string(), meta);
     }
     const bool stop = !o.noval && o.patience > 0 && epoch - best_epoch >= o.patience;  // patience 0: never stop

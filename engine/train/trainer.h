@@ -19,9 +19,13 @@ struct TrainOptions {
   std::string data, cfg, weights, hyp;
   std::string device = "cpu", project = "runs/train", name = "exp", cache = "none", optimizer = "SGD";
   int epochs = 100, batch = 16, imgsz = 640, workers = 2, close_mosaic = 10, min_items = 0, patience = 100;
+  int save_period = -1;  // > 0: weights/epochN.safetensors every N epochs (with the state to resume from)
   bool exist_ok = false, cos_lr = false, noval = false, nosave = false;
   bool sync_bn = false;  // SyncBN across the ranks of a data-parallel run
-  bool dry_run = false;  // resolve and check everything (data, hyp, model, labels), then stop before training
+  bool dry_run = false;
+  // --resume: a run's weights/last.safetensors; the run goes on in its
+  // directory from the epoch after the one saved (see train_state.h).
+  std::string resume;  // resolve and check everything (data, hyp, model, labels), then stop before training
   std::uint64_t seed = 0;
   // Where --cfg and --hyp are looked for after the working directory.
   std::vector<std::string> model_dirs, config_dirs;

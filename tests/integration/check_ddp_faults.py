@@ -5,7 +5,7 @@ case must end every process with a clear message within its time limit.
 
 CASE is one of:
   kill      SIGKILL rank 1 mid-epoch: the launcher exits non-zero naming it,
-            and no worker outlives it
+            no worker outlives it, and the last checkpoint is whole
   hang      SIGSTOP rank 1: rank 0's collective times out (--ddp-timeout 4),
             the launcher names rank 0 and ends the stopped rank
   port      --master-port of a port in use: a one-line error naming it
@@ -14,6 +14,7 @@ CASE is one of:
   absent    a two-node job whose second node never starts: node 0's ranks
             give up after the timeout, naming what they waited for
 """
+import json
 import os
 import signal
 import socket
@@ -60,19 +61,29 @@ def alive(pid):
         return False
 
 
+def checkpoint_is_whole(path):
+    """A safetensors file whose header parses and whose data is all there."""
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        data = len(f.read())
+    header.pop("__metadata__", None)
+    return header and max(e["data_offsets"][1] for e in header.values()) == data
+
+
 def expect(condition, message):
     if not condition:
         sys.exit("FAILED: " + message)
 
 
 def run_launcher_and(case_action, args, limit):
-    """Starts the launcher, waits for rank 1's training to begin, applies the
+    """Starts the launcher, waits until the second epoch has trained, applies the
     fault, and returns (exit code, output, seconds from fault to exit, workers)."""
     launcher = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
-    for line in launcher.stdout:  # the first epoch's line: every rank is training
+    for line in launcher.stdout:
         output.append(line)
-        if line.startswith("epoch 1/"):
+        if line.startswith("epoch 2/"):  # epoch 1's checkpoint is written
             break
     workers = children(launcher.pid)
     expect(len(workers) == 2, f"expected 2 workers, found {workers}; output:\n{''.join(output)}")
@@ -95,6 +106,8 @@ def main():
         expect(f"rank 1 (local rank 1, pid {workers[1]}) failed: killed by signal 9" in out,
                "no message naming rank 1:\n" + out)
         expect(not alive(workers[0]), "rank 0 outlived the launcher")
+        last = os.path.join(run, "ddp-kill", "weights", "last.safetensors")
+        expect(os.path.exists(last) and checkpoint_is_whole(last), f"{last} is missing or damaged")
         print(f"ok: rank 1 killed, launcher exited {code} after {seconds:.1f} s")
     elif case == "hang":
         args = train_args(yolo_train, data, run, "ddp-hang", epochs=200) + ["--nproc-per-node", "2"]

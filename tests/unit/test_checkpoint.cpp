@@ -76,6 +76,18 @@ TEST_F(Checkpoint, StrictLoadRefusesTensorsTheModelDoesNotHave) {
   EXPECT_EQ(relaxed.skipped, 0);
 }
 
+TEST_F(Checkpoint, TrainingStateTensorsRideAlongAndModelLoadsSkipThem) {
+  Context ctx;
+  Model n(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));
+  const std::string state = std::string(kTrainStatePrefix) + "values";
+  save_checkpoint(ctx, n, path("last.safetensors"), {}, {{state, ctx.zeros({7}, DType::f32)}});
+  EXPECT_EQ(read_safetensors(path("last.safetensors")).entries.count(state), 1u);
+  const CheckpointLoad strict = load_checkpoint(ctx, n, path("last.safetensors"));
+  EXPECT_EQ(strict.loaded, static_cast<int>(n.store().parameters().size() + n.store().buffers().size()));
+  EXPECT_EQ(error_of([&] { save_checkpoint(ctx, n, path("bad.safetensors"), {}, {{"optimizer", ctx.zeros({1}, DType::f32)}}); }),
+            "checkpoint: extra tensor optimizer must be named under train_state/");
+}
+
 TEST_F(Checkpoint, TruncatedCorruptAndMismatchedFilesAreClearErrors) {
   Context ctx;
   Model n(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));

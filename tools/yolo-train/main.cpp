@@ -13,6 +13,7 @@
 #include "engine/dist/rank_threads.h"
 #include "engine/graph/model.h"
 #include "engine/graph/model_config.h"
+#include "engine/train/train_state.h"
 #include "engine/train/trainer.h"
 
 namespace {
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   CLI::App app{"yolo-train: train a YOLO object detector"};
   yolo::TrainOptions o;
   bool version = false, dry_run = false;
-  int nc = 0, save_period = -1, local_rank = -1;
+  int nc = 0, local_rank = -1;
   float label_smoothing = 0.0f;
   bool amp = true, no_amp = false;
   std::string amp_dtype = "fp16", resume;
@@ -68,9 +69,10 @@ int main(int argc, char** argv) {
   app.add_flag("--noval", o.noval, "skip validation");
   app.add_flag("--nosave", o.nosave, "write no checkpoints or pictures");
   // Accepted for command-line compatibility; reported when they cannot act yet.
-  app.add_option("--resume", resume, "resume a run (not available yet)")->expected(0, 1);
+  app.add_option("--resume", resume, "resume a run from its weights/last.safetensors (default: the latest run)")
+      ->expected(0, 1);
   app.add_option("--label-smoothing", label_smoothing, "ignored (ultralytics dropped it)");
-  app.add_option("--save-period", save_period, "not available yet: only last and best are saved");
+  app.add_option("--save-period", o.save_period, "also save weights/epochN.safetensors every N epochs (< 1: never)");
   app.add_flag("--amp", amp, "mixed precision on CUDA (f32 on the CPU)");
   app.add_flag("--no-amp", no_amp, "f32 everywhere");
   app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
@@ -121,11 +123,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (app.count("--resume") > 0) {
-      fmt::print(stderr, "yolo-train: error: --resume is not available yet; start the run again\n");
-      return 2;
+      // The run goes on with the options it was started with; only where it
+      // runs (--device, --workers) may change.
+      const std::string path = resume.empty() ? yolo::latest_last_checkpoint(o.project) : resume;
+      yolo::TrainOptions resumed = yolo::read_resume_point(path).options;
+      if (app.count("--device") > 0) resumed.device = o.device;
+      if (app.count("--workers") > 0) resumed.workers = o.workers;
+      resumed.resume = path;
+      o = resumed;
     }
     YOLO_CHECK(!o.data.empty(), "--data (a dataset YAML) is required");
-    if (save_period > 0) fmt::print("note: --save-period is not available yet; last and best are saved\n");
     if (label_smoothing > 0) fmt::print("note: --label-smoothing has no effect (as in ultralytics 8)\n");
     o.dry_run = dry_run;
     o.model_dirs = model_dirs;
