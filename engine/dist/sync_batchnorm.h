@@ -11,9 +11,8 @@ class CommunicatorBatchNormSync final : public BatchNormSync {
  public:
   explicit CommunicatorBatchNormSync(Communicator& communicator) : communicator_(communicator) {}
 
-  // Two all-reduces, exact in the way a one-pass sum of squares is not:
-  //   count_g = sum_r count_r,  mean_g = sum_r count_r mean_r / count_g,
-  //   m2_g = sum_r (m2_r + count_r (mean_r - mean_g)^2)   (Chan et al.)
+  // One all-gather of (mean, M2, count), merged with Chan et al.'s parallel
+  // formula: exact in the way a one-pass sum of squares is not.
   std::int64_t combine_moments(const Context& ctx, Tensor& mean, Tensor& m2, std::int64_t count) override;
   // sum dz and sum dz * xhat over ranks: one all-reduce.
   void sum_gradient_sums(const Context& ctx, Tensor& sums) override;

@@ -312,6 +312,12 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
                                      Tensors(outputs.begin() + strides.size(), outputs.end()), strides, targets,
                                      loss_options, grads)
                : detection_loss(ctx, outputs, strides, targets, loss_options, grads);
+      if (group) {
+        // The ranks' mean: what rank 0 reports, and every rank sees a NaN
+        // anywhere, so all of them stop together below.
+        Tensor shared = loss;
+        group->communicator().all_reduce(shared, ReduceOp::average);
+      }
       const Tensor items = to_host(ctx, loss);
       const float* v = items.data<float>();
       YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping{}", v[3], epoch + 1,

@@ -2,7 +2,7 @@
 # Data-parallel scaling of yolo-train on the CPU: the time per training step
 # of 1 rank and of 2 ranks at the same batch per rank (so 2 ranks train
 # twice the images per step), on the same synthetic shapes set, and how much
-# of the gradient all-reduce backward hid. Efficiency = (2-rank images/s) /
+# of the gradient all-reduce backward hid; and the same 2 ranks with SyncBN. Efficiency = (2-rank images/s) /
 # (2 x 1-rank images/s). Each run: EPOCHS epochs, the first left out.
 #   tools/bench/ddp_scaling.sh [IMGSZ] [BATCH_PER_RANK] [EPOCHS]   defaults: 320 8 4
 # On a 2-core machine the two ranks share the cores (1 thread each), so the
@@ -43,6 +43,7 @@ PY
 OMP_NUM_THREADS=1 measure "1rank-1thread (batch $batch)" "$train" --batch "$batch"
 OMP_NUM_THREADS=2 measure "1rank-2threads (batch $batch)" "$train" --batch "$batch"
 measure "2ranks (batch $((2 * batch)), $batch per rank, 1 thread each)" "$train" --batch $((2 * batch)) --nproc-per-node 2
+measure "2ranks-syncbn (the same with --sync-bn)" "$train" --batch $((2 * batch)) --nproc-per-node 2 --sync-bn
 python3 - "$tmp/log" <<'PY'
 import sys
 base = sys.argv[1]
