@@ -6,6 +6,8 @@
 #include "engine/core/copy.h"
 #include "engine/core/error.h"
 #include "engine/data/loader.h"
+#include "engine/graph/modules/detect.h"
+#include "engine/loss/batch_targets.h"
 
 namespace yolo {
 namespace {
@@ -43,7 +45,14 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
   DetectionMetrics metrics(model.config().nc);
   ValidationReport report;
   if (options.keep_detections) report.detections.resize(static_cast<std::size_t>(store.size()));
-  std::int64_t images = 0;
+  std::int64_t images = 0, batches = 0;
+  // Validation losses need Detect's training outputs beside its decoded boxes.
+  struct EvalLevels {
+    Detect& head;
+    explicit EvalLevels(Detect& h, bool keep) : head(h) { head.set_eval_levels(keep); }
+    ~EvalLevels() { head.set_eval_levels(false); }
+  } eval_levels(model.head(), options.loss.has_value());
+  std::array<double, 3> loss_sums = {0, 0, 0};
   for (;;) {
     auto start = Clock::now();
     std::optional<Batch> batch = loader.next(ctx);
@@ -53,6 +62,13 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
     const Tensors outputs = model.forward(ctx, batch->images);
     ctx.synchronize();
     report.inference_ms += ms_since(start);
+    if (options.loss) {
+      std::vector<Tensor> grads;  // not used: validation only reads the loss
+      const Tensor items = to_host(ctx, head_loss(ctx, Tensors(outputs.begin() + 1, outputs.end()), model.strides(),
+                                                  batch_targets(ctx, batch->labels), *options.loss, grads));
+      for (int k = 0; k < 3; ++k) loss_sums[static_cast<std::size_t>(k)] += items.data<float>()[k];
+    }
+    ++batches;
     start = Clock::now();
     const Detections found = non_max_suppression(ctx, outputs[0], options.nms);
     const Tensor boxes = to_host(ctx, found.boxes), scores = to_host(ctx, found.scores);
@@ -80,6 +96,10 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
   report.preprocess_ms *= per_image, report.inference_ms *= per_image, report.postprocess_ms *= per_image;
   report.metrics = metrics.compute();
   report.confusion = metrics.confusion_matrix();
+  if (options.loss) {
+    for (double& sum : loss_sums) sum /= static_cast<double>(std::max<std::int64_t>(batches, 1));
+    report.losses = loss_sums;
+  }
   return report;
 }
 

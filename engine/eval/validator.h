@@ -3,6 +3,7 @@
 // dataset split as ultralytics' DetectionValidator does it: letterboxed
 // batches, Detect's eval output, NMS, predictions and labels compared in
 // the original image's pixels, ultralytics' metrics.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "engine/eval/detection_metrics.h"
 #include "engine/eval/nms.h"
 #include "engine/graph/model.h"
+#include "engine/loss/detection_loss.h"
 
 namespace yolo {
 
@@ -20,6 +22,9 @@ struct ValidationOptions {
   NmsOptions nms = NmsOptions::validation();
   bool keep_detections = false;  // fill ValidationReport::detections (--save-json)
   bool rect = true;              // ultralytics' rectangular batches (DataLoader's LoaderOptions::rect)
+  // During training: also the detection loss of each batch (ultralytics'
+  // val/box_loss, val/cls_loss, val/dfl_loss) with these gains.
+  std::optional<DetectionLossOptions> loss;
 };
 
 struct ValidationReport {
@@ -30,6 +35,8 @@ struct ValidationReport {
   double preprocess_ms = 0, inference_ms = 0, postprocess_ms = 0;
   // With keep_detections: per dataset image, its detections in its own pixels.
   std::vector<std::vector<PredictedBox>> detections;
+  // With options.loss: box, cls and dfl loss items, the mean over batches.
+  std::optional<std::array<double, 3>> losses;
 };
 
 // The model is switched to eval mode. The split's store must have been

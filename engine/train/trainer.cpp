@@ -25,7 +25,7 @@
 #include "engine/graph/checkpoint.h"
 #include "engine/graph/model_config.h"
 #include "engine/io/run_directory.h"
-#include "engine/loss/detection_loss.h"
+#include "engine/loss/batch_targets.h"
 #include "engine/ops/elementwise.h"
 #include "engine/optim/ema.h"
 #include "engine/optim/optimizer.h"
@@ -46,28 +46,6 @@ fs::path resolve(const std::string& name, const std::vector<std::string>& dirs) 
     if (fs::exists(fs::path(dir) / fs::path(name).filename())) return fs::path(dir) / fs::path(name).filename();
   }
   YOLO_FAIL("{}: not found (looked in the working directory and {} more)", name, dirs.size());
-}
-
-// The batch's labels as the loss wants them: (B, M, 4) xyxy pixels, (B, M)
-// classes and validity, M the most boxes of any image.
-DetectionTargets make_targets(const Context& ctx, const Batch& batch) {
-  std::size_t m = 0;
-  for (const auto& image : batch.labels) m = std::max(m, image.size());
-  const auto B = static_cast<std::int64_t>(batch.labels.size()), M = static_cast<std::int64_t>(m);
-  const Context host;
-  Tensor boxes = host.zeros({B, M, 4}, DType::f32), labels = host.zeros({B, M}, DType::i32);
-  Tensor valid = host.zeros({B, M}, DType::u8);
-  for (std::int64_t b = 0; b < B; ++b) {
-    for (std::size_t j = 0; j < batch.labels[static_cast<std::size_t>(b)].size(); ++j) {
-      const PixelBox& p = batch.labels[static_cast<std::size_t>(b)][j];
-      const std::int64_t k = b * M + static_cast<std::int64_t>(j);
-      float* box = boxes.data<float>() + k * 4;
-      box[0] = p.x1, box[1] = p.y1, box[2] = p.x2, box[3] = p.y2;
-      labels.data<std::int32_t>()[k] = p.cls;
-      valid.data<std::uint8_t>()[k] = 1;
-    }
-  }
-  return {to_device(ctx, boxes), to_device(ctx, labels), to_device(ctx, valid)};
 }
 
 // ultralytics' optimizer choice: "auto" is SGD (lr 0.01, momentum 0.9) for
@@ -121,7 +99,7 @@ Context make_context(const TrainOptions& o, const DistributedOptions* distribute
 
 constexpr const char* kCsvHeader =
     "epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),"
-    "metrics/mAP50(B),metrics/mAP50-95(B),lr/pg0,lr/pg1,lr/pg2\n";
+    "metrics/mAP50(B),metrics/mAP50-95(B),val/box_loss,val/cls_loss,val/dfl_loss,lr/pg0,lr/pg1,lr/pg2\n";
 
 // The first `rows` data rows of a results.csv (fewer if it has fewer).
 std::vector<std::string> csv_rows(const fs::path& file, int rows) {
@@ -303,15 +281,10 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
         const Tensor pixels = to_host(ctx, batch->images);
         plot_batch(result.dir / fmt::format("train_batch{}.jpg", batch->number), pixels, batch->labels, data.names);
       }
-      const DetectionTargets targets = make_targets(ctx, *batch);
+      const DetectionTargets targets = batch_targets(ctx, batch->labels);
       const Tensors outputs = model->forward(ctx, batch->images);
       std::vector<Tensor> grads;
-      const bool dual = outputs.size() == 2 * strides.size();
-      const Tensor loss =
-          dual ? dual_detection_loss(ctx, Tensors(outputs.begin(), outputs.begin() + strides.size()),
-                                     Tensors(outputs.begin() + strides.size(), outputs.end()), strides, targets,
-                                     loss_options, grads)
-               : detection_loss(ctx, outputs, strides, targets, loss_options, grads);
+      const Tensor loss = head_loss(ctx, outputs, strides, targets, loss_options, grads);
       if (group) {
         // The ranks' mean: what rank 0 reports, and every rank sees a NaN
         // anywhere, so all of them stop together below.
@@ -362,20 +335,24 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
 
     ema.copy_to(ctx, ema_model.store());
     DetectionMetricsResult metrics;
+    std::array<double, 3> val_losses = {0, 0, 0};  // (none with --noval)
     const bool last_epoch = epoch + 1 == o.epochs;
     if (!o.noval || last_epoch) {
       ValidationOptions vo;
-      vo.batch = o.batch * 2, vo.workers = o.workers;
-      metrics = validate(ctx, ema_model, val_set, vo).metrics;
+      vo.batch = o.batch * 2, vo.workers = o.workers, vo.loss = loss_options;
+      const ValidationReport report = validate(ctx, ema_model, val_set, vo);
+      metrics = report.metrics;
+      val_losses = report.losses.value_or(val_losses);
       fmt::print("{}", format_validation_table(metrics, data.names, false));
       std::fflush(stdout);
     }
     // As ultralytics, a tie goes to the later epoch; without validation best is last.
     const bool best = o.noval || best_epoch < 0 || metrics.fitness >= result.best_fitness;
     if (best) result.best_fitness = metrics.fitness, best_epoch = epoch;
-    csv << fmt::format("{},{:.3f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.6g},{:.6g},{:.6g}\n", epoch + 1,
-                       std::chrono::duration<double>(Clock::now() - start).count(), box, cls, dfl, metrics.precision,
-                       metrics.recall, metrics.map50, metrics.map50_95, settings.lr[0], settings.lr[1], settings.lr[2]);
+    csv << fmt::format("{},{:.3f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.6g},{:.6g},{:.6g}\n",
+                       epoch + 1, std::chrono::duration<double>(Clock::now() - start).count(), box, cls, dfl,
+                       metrics.precision, metrics.recall, metrics.map50, metrics.map50_95, val_losses[0], val_losses[1],
+                       val_losses[2], settings.lr[0], settings.lr[1], settings.lr[2]);
     csv.flush();
     if (!o.nosave || last_epoch) {  // --nosave: only the final checkpoint (YOLOv5/YOLOv9)
       const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},

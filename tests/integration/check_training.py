@@ -20,7 +20,8 @@ def main():
         rows = list(csv.DictReader(f))
     if len(rows) != epochs:
         sys.exit(f"results.csv has {len(rows)} rows, expected {epochs}")
-    for column in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50-95(B)", "lr/pg0"):
+    for column in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50-95(B)", "val/box_loss",
+                   "val/cls_loss", "val/dfl_loss", "lr/pg0"):
         if column not in rows[0]:
             sys.exit(f"results.csv lacks {column}")
     loss = [sum(float(r[c]) for c in ("train/box_loss", "train/cls_loss", "train/dfl_loss")) for r in rows]

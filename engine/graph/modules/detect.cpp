@@ -139,6 +139,10 @@ Tensors Detect::forward(const Context& ctx, const Tensors& inputs) {
     detect_decode(ctx, l, strides_[static_cast<std::size_t>(i)], reg_max_, offset, out);
     offset += l.dim(1) * l.dim(2);
   }
+  if (eval_levels_) {
+    outputs.insert(outputs.begin(), out);
+    return outputs;
+  }
   return {out};
 }
 

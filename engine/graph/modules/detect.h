@@ -43,6 +43,9 @@ class Detect : public Module {
   // Input pixels per grid cell of each level, known once the model is built.
   void set_strides(std::vector<float> strides) { strides_ = std::move(strides); }
   const std::vector<float>& strides() const { return strides_; }
+  // Eval mode returns, after the decoded boxes, the training outputs too
+  // (as ultralytics' eval Detect returns (y, x)): for validation losses.
+  void set_eval_levels(bool keep) { eval_levels_ = keep; }
   // bias_init of ultralytics and the YOLOv9 repo, after the weights are
   // initialised: box biases 1.0, class biases log(5 / nc / (640 / stride)^2);
   // the DFL projections 0..reg_max-1.
@@ -67,6 +70,7 @@ class Detect : public Module {
   std::vector<Head> heads_;  // the auxiliary head first, the main head last
   std::vector<float> strides_;
   double dfl_flops_ = 0.0;
+  bool eval_levels_ = false;
 };
 
 }  // namespace yolo
