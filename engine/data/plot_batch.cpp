@@ -40,7 +40,7 @@ cv::Mat to_bgr8(const Tensor& images, std::int64_t b) {
 
 void plot_batch(const std::filesystem::path& file, const Tensor& images,
                 const std::vector<std::vector<PixelBox>>& labels, const std::vector<std::string>& names,
-                int max_images) {
+                int max_images, const std::vector<std::vector<float>>* scores) {
   YOLO_CHECK(images.defined() && images.device().is_cpu() && images.ndim() == 4 && images.dim(3) == 3,
              "plot_batch: images must be a host (B, H, W, 3) tensor, got {}", images.str());
   const auto n = static_cast<int>(std::min<std::int64_t>(images.dim(0), max_images));
@@ -55,13 +55,15 @@ void plot_batch(const std::filesystem::path& file, const Tensor& images,
   for (int b = 0; b < n; ++b) {
     cv::Mat tile;
     cv::resize(to_bgr8(images, b), tile, cv::Size(tw, th), 0, 0, cv::INTER_AREA);
-    for (const PixelBox& box : labels[b]) {
+    for (std::size_t j = 0; j < labels[b].size(); ++j) {
+      const PixelBox& box = labels[b][j];
       const cv::Point p1(static_cast<int>(box.x1 * scale), static_cast<int>(box.y1 * scale));
       const cv::Point p2(static_cast<int>(box.x2 * scale), static_cast<int>(box.y2 * scale));
       const cv::Scalar colour = class_colour(box.cls);
       cv::rectangle(tile, p1, p2, colour, 1);
       const bool named = box.cls >= 0 && box.cls < static_cast<int>(names.size());
-      const std::string text = named ? names[box.cls] : std::to_string(box.cls);
+      std::string text = named ? names[box.cls] : std::to_string(box.cls);
+      if (scores) text += fmt::format(" {:.2f}", (*scores)[b][j]);
       cv::putText(tile, text, p1 + cv::Point(2, 10), cv::FONT_HERSHEY_SIMPLEX, 0.35, colour, 1, cv::LINE_AA);
     }
     const cv::Rect at((b % cols) * tw, (b / cols) * th, tw, th);

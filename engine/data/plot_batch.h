@@ -13,9 +13,10 @@ namespace yolo {
 
 // images: (B, H, W, 3) f32 RGB in [0, 1] in host memory; labels[b] in the
 // pixels of image b. At most `max_images` are drawn, the grid scaled to at
-// most 1920 px wide. Written as JPEG (temp file, then renamed).
+// most 1920 px wide. Written as JPEG (temp file, then renamed). scores
+// (predictions, val_batch*_pred.jpg): scores[b][j] is written after the name.
 void plot_batch(const std::filesystem::path& file, const Tensor& images,
                 const std::vector<std::vector<PixelBox>>& labels, const std::vector<std::string>& names,
-                int max_images = 16);
+                int max_images = 16, const std::vector<std::vector<float>>* scores = nullptr);
 
 }  // namespace yolo

@@ -6,6 +6,7 @@
 #include "engine/core/copy.h"
 #include "engine/core/error.h"
 #include "engine/data/loader.h"
+#include "engine/data/plot_batch.h"
 #include "engine/graph/modules/detect.h"
 #include "engine/loss/batch_targets.h"
 
@@ -27,6 +28,29 @@ std::vector<TargetBox> targets_of(const std::vector<LabelBox>& labels, ImageExte
                             b.cls});
   }
   return out;
+}
+
+// val_batchK_labels.jpg and val_batchK_pred.jpg: the batch as the model
+// saw it, with its labels and with its detections of confidence >= 0.25.
+void plot_validation_batch(const Context& ctx, const ValidationOptions& options, std::int64_t k, const Batch& batch,
+                           const Tensor& boxes, const Tensor& scores, const Tensor& classes, const Tensor& counts,
+                           std::int32_t max_det) {
+  const Tensor pixels = to_host(ctx, batch.images);
+  std::vector<std::vector<PixelBox>> predicted(batch.labels.size());
+  std::vector<std::vector<float>> confidence(batch.labels.size());
+  for (std::size_t i = 0; i < batch.labels.size(); ++i) {
+    for (std::int32_t d = 0; d < counts.data<std::int32_t>()[i]; ++d) {
+      const std::int64_t r = static_cast<std::int64_t>(i) * max_det + d;
+      const float score = scores.data<float>()[r];
+      if (score < 0.25f) continue;
+      const float* b = boxes.data<float>() + r * 4;
+      predicted[i].push_back(PixelBox{classes.data<std::int32_t>()[r], b[0], b[1], b[2], b[3]});
+      confidence[i].push_back(score);
+    }
+  }
+  plot_batch(options.plot_dir / fmt::format("val_batch{}_labels.jpg", k), pixels, batch.labels, options.names);
+  plot_batch(options.plot_dir / fmt::format("val_batch{}_pred.jpg", k), pixels, predicted, options.names, 16,
+             &confidence);
 }
 
 }  // namespace
@@ -74,6 +98,9 @@ ValidationReport validate(const Context& ctx, Model& model, const Dataset& split
     const Tensor boxes = to_host(ctx, found.boxes), scores = to_host(ctx, found.scores);
     const Tensor classes = to_host(ctx, found.classes), counts = to_host(ctx, found.counts);
     const std::int32_t max_det = options.nms.max_det;
+    if (!options.plot_dir.empty() && batches <= options.plot_batches) {
+      plot_validation_batch(ctx, options, batches - 1, *batch, boxes, scores, classes, counts, max_det);
+    }
     for (std::size_t i = 0; i < batch->indices.size(); ++i) {
       const std::int64_t index = batch->indices[i];
       const CheckedImage& checked = split.checked.images[static_cast<std::size_t>(index)];

@@ -5,7 +5,9 @@
 // the original image's pixels, ultralytics' metrics.
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/data/dataset.h"
@@ -25,6 +27,12 @@ struct ValidationOptions {
   // During training: also the detection loss of each batch (ultralytics'
   // val/box_loss, val/cls_loss, val/dfl_loss) with these gains.
   std::optional<DetectionLossOptions> loss;
+  // When set: the first plot_batches batches drawn there, with their labels
+  // (val_batchK_labels.jpg) and their predictions of confidence >= 0.25
+  // (val_batchK_pred.jpg), as ultralytics' final validation.
+  std::filesystem::path plot_dir;
+  int plot_batches = 3;
+  std::vector<std::string> names;  // class names for the pictures
 };
 
 struct ValidationReport {

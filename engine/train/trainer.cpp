@@ -18,6 +18,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/data/plot_batch.h"
+#include "engine/data/plot_labels.h"
 #include "engine/dist/process_group.h"
 #include "engine/dist/reducer.h"
 #include "engine/dist/sync_batchnorm.h"
@@ -29,6 +30,7 @@
 #include "engine/ops/elementwise.h"
 #include "engine/optim/ema.h"
 #include "engine/optim/optimizer.h"
+#include "engine/train/plot_results.h"
 #include "engine/train/schedule.h"
 #include "engine/train/train_state.h"
 
@@ -244,6 +246,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     std::ofstream(result.dir / "args.yaml") << args_yaml(o);
     csv.open(result.dir / "results.csv");
     csv << kCsvHeader;
+    if (!o.nosave) plot_labels(result.dir / "labels.jpg", train_set.labels, data.names);
   }
   if (main_rank) {
     fmt::print("training {} for {} epochs on {}: {} images, {} batches of {} per epoch, {} warmup iterations\n",
@@ -340,6 +343,10 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     if (!o.noval || last_epoch) {
       ValidationOptions vo;
       vo.batch = o.batch * 2, vo.workers = o.workers, vo.loss = loss_options;
+      // The pictures of the first batches, as ultralytics: when this may be
+      // the last validation (the last epoch, or patience running out).
+      const bool may_stop = o.patience > 0 && best_epoch >= 0 && epoch - best_epoch >= o.patience;
+      if ((last_epoch || may_stop) && !o.nosave) vo.plot_dir = result.dir, vo.names = data.names;
       const ValidationReport report = validate(ctx, ema_model, val_set, vo);
       metrics = report.metrics;
       val_losses = report.losses.value_or(val_losses);
@@ -354,6 +361,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
                        metrics.precision, metrics.recall, metrics.map50, metrics.map50_95, val_losses[0], val_losses[1],
                        val_losses[2], settings.lr[0], settings.lr[1], settings.lr[2]);
     csv.flush();
+    if (!o.nosave) plot_results(result.dir);
     if (!o.nosave || last_epoch) {  // --nosave: only the final checkpoint (YOLOv5/YOLOv9)
       const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
                                                        {"fitness", fmt::format("{:.6f}", metrics.fitness)},

@@ -11,8 +11,8 @@ import sys
 
 def main():
     run, epochs = sys.argv[1], int(sys.argv[2])
-    for name in ("args.yaml", "results.csv", "weights/last.safetensors", "weights/best.safetensors",
-                 "train_batch0.jpg"):
+    for name in ("args.yaml", "results.csv", "results.png", "labels.jpg", "weights/last.safetensors",
+                 "weights/best.safetensors", "train_batch0.jpg", "val_batch0_labels.jpg", "val_batch0_pred.jpg"):
         path = os.path.join(run, name)
         if not os.path.isfile(path) or os.path.getsize(path) == 0:
             sys.exit(f"missing or empty: {path}")
