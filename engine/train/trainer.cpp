@@ -31,6 +31,7 @@
 #include "engine/optim/ema.h"
 #include "engine/optim/optimizer.h"
 #include "engine/train/plot_results.h"
+#include "engine/train/progress_bar.h"
 #include "engine/train/schedule.h"
 #include "engine/train/train_state.h"
 
@@ -276,6 +277,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     StepSettings settings{};
     double communication = 0, exposed = 0;  // seconds of gradient all-reduce this epoch
     const auto epoch_start = Clock::now();
+    std::optional<EpochProgress> progress(std::in_place, main_rank && stdout_is_terminal(), epoch + 1, o.epochs, nb);
     while (std::optional<Batch> batch = loader.next(ctx)) {
       const std::int64_t ni = batch->number + nb * epoch;
       settings = step_settings(hyp, ni, nw, epoch, o.epochs, o.cos_lr, o.batch, nb * o.epochs);
@@ -319,7 +321,12 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
       }
       for (int k = 0; k < 3; ++k) sums[k] += v[k];
       ++batches;
+      std::int64_t instances = 0;
+      for (const auto& image : batch->labels) instances += static_cast<std::int64_t>(image.size());
+      const double means[3] = {sums[0] / batches, sums[1] / batches, sums[2] / batches};
+      progress->update(batches, means, instances, batch->images.dim(1), ctx.allocator().stats().live_bytes);
     }
+    progress.reset();  // the bar gives way to the epoch's line
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     const double box = sums[0] / batches, cls = sums[1] / batches, dfl = sums[2] / batches;
     result.epoch_losses.push_back(box + cls + dfl);

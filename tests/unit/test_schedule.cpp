@@ -7,6 +7,7 @@
 
 #include "engine/core/error.h"
 #include "engine/train/hyperparameters.h"
+#include "engine/train/progress_bar.h"
 #include "engine/train/schedule.h"
 
 namespace yolo {
@@ -89,6 +90,21 @@ TEST(Schedule, WarmupRampsAsUltralytics) {
   EXPECT_EQ(after.accumulate, 4);
   EXPECT_EQ(step_settings(h, 200, nw, 4, 10, false, 128, 500).accumulate, 1);  // batch above nbs
   EXPECT_EQ(step_settings(h, 2, 0, 0, 1, false, 2, 3).accumulate, 3);   // capped at the run's 3 batches
+}
+
+}  // namespace
+}  // namespace yolo
+
+namespace yolo {
+namespace {
+
+TEST(EpochProgress, LineShowsEpochMemoryLossesBarEtaAndRate) {
+  const double losses[3] = {1.23456, 2.5, 0.75};
+  // 5 of 20 batches in 10 s: 0.5 it/s, 15 more take 30 s.
+  const std::string line = EpochProgress::format_line(3, 100, 5, 20, losses, 64, 640, 1'500'000'000, 10.0);
+  EXPECT_EQ(line,
+            "     3/100      1.5G     1.235       2.5      0.75         64   640:  25%|#####               | 5/20 "
+            "[00:10<00:30, 0.50it/s]");
 }
 
 }  // namespace
