@@ -391,6 +391,16 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   if (main_rank)
     fmt::print("{} epochs in {:.1f} s; results in {}\n", result.epochs_run,
                std::chrono::duration<double>(Clock::now() - start).count(), result.dir.string());
+  // As ultralytics' final_eval: the best checkpoint validated, per class.
+  const fs::path best_file = result.dir / "weights" / "best.safetensors";
+  if (main_rank && !o.nosave && fs::exists(best_file)) {
+    fmt::print("validating {}:\n", best_file.string());
+    const std::unique_ptr<Model> best = load_model(ctx, best_file.string());
+    ValidationOptions vo;
+    vo.batch = o.batch * 2, vo.workers = o.workers;
+    fmt::print("{}", format_validation_table(validate(ctx, *best, val_set, vo).metrics, data.names, true));
+    std::fflush(stdout);
+  }
   return result;
 }
 
