@@ -385,6 +385,11 @@ void Model::train(bool training) {
     for (auto& m : r->modules) m->set_training(training);
 }
 
+void Model::fuse(const Context& ctx) {
+  for (auto& r : rows_)
+    for (auto& m : r->modules) m->fuse(ctx);
+}
+
 void Model::set_batchnorm_sync(BatchNormSync* sync) {
   for (auto& r : rows_)
     for (auto& m : r->modules) m->set_batchnorm_sync(sync);

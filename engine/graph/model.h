@@ -49,6 +49,9 @@ class Model {
   void train(bool training);
   // SyncBN for every batch norm of the model (null: off).
   void set_batchnorm_sync(BatchNormSync* sync);
+  // Inference: batch norms folded into their convolutions (see
+  // Module::fuse). Call once the weights are final; eval mode only.
+  void fuse(const Context& ctx);
   bool training() const { return training_; }
 
   // image (B, H, W, C). Training: per level (B, H/s, W/s, 4*reg_max + nc);

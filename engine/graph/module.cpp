@@ -11,6 +11,10 @@ void Module::set_batchnorm_sync(BatchNormSync* sync) {
   for (Module* c : children_) c->set_batchnorm_sync(sync);
 }
 
+void Module::fuse(const Context& ctx) {
+  for (Module* c : children_) c->fuse(ctx);
+}
+
 double Module::last_flops() const {
   double total = 0.0;
   for (const Module* c : children_) total += c->last_flops();

@@ -38,6 +38,10 @@ class Module {
   // SyncBN: the batch norms below this module combine their statistics
   // through `sync` (null: the local batch's).
   virtual void set_batchnorm_sync(BatchNormSync* sync);
+  // Inference: every Conv block below folds its batch norm into its
+  // convolution (from the current weights; eval forwards use the folded
+  // copy, training forwards never do).
+  virtual void fuse(const Context& ctx);
   bool training() const { return training_; }
   // The first layer reads the image, whose gradient nobody wants.
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }

@@ -9,10 +9,9 @@
 // fused: Conv -> BN -> SiLU costs one pass over memory each way after the
 // statistics.
 #include "engine/core/context.h"
+#include "engine/ops/activation.h"
 
 namespace yolo {
-
-enum class Activation { identity, silu };
 
 // ultralytics' BatchNorm2d: eps 1e-3, momentum 0.03 (PyTorch convention:
 // running = (1 - momentum) * running + momentum * batch).

@@ -62,10 +62,10 @@ Shape conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dGeometry& 
 }
 
 void conv2d_forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dGeometry& g,
-                    Tensor& y) {
+                    Tensor& y, Activation act) {
   check_conv(ctx, x, w, y, g, "x", "y");
   check_bias(ctx, b, w, "b");
-  dispatch_backend(ctx.device(), [&]<class B>() { Conv2dImpl<B>::forward(ctx, x, w, b, g, y); });
+  dispatch_backend(ctx.device(), [&]<class B>() { Conv2dImpl<B>::forward(ctx, x, w, b, g, y, act); });
 }
 
 void conv2d_backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g, Tensor& dx) {

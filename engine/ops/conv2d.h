@@ -12,6 +12,7 @@
 // where oneDNN has a bf16 kernel. x, w, y share one dtype; b and the weight
 // gradients have w's dtype.
 #include "engine/core/context.h"
+#include "engine/ops/activation.h"
 
 namespace yolo {
 
@@ -25,9 +26,12 @@ struct Conv2dGeometry {
 // The output shape for x and w, or a clear error if they do not fit.
 Shape conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dGeometry& g);
 
-// y = conv(x, w) + b   (b may be an undefined Tensor: no bias)
+// y = act(conv(x, w) + b)   (b may be an undefined Tensor: no bias). A fused
+// activation (inference, with batch norm folded into w and b) is a oneDNN
+// post-op on the cpu and a pass after cuDNN's convolution on cuda (cuDNN's
+// fused conv-bias-activation has no SiLU).
 void conv2d_forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dGeometry& g,
-                    Tensor& y);
+                    Tensor& y, Activation act = Activation::identity);
 
 // dx = conv_transpose(dy, w)   (overwrites dx: activation gradients are not accumulated)
 void conv2d_backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g, Tensor& dx);

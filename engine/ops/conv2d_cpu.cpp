@@ -74,17 +74,29 @@ struct ConvDims {
 };
 
 std::string conv_key(const char* direction, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool bias,
-                     int threads) {
+                     int threads, Activation act = Activation::identity) {
   const Shape& s = x.shape();
   const Shape& k = w.shape();
-  return fmt::format("conv2d.cpu.{}:{}x{}x{}x{}:{}x{}x{}x{}:s{}p{}d{}g{}:{}:b{}:t{}", direction, s[0], s[1], s[2], s[3],
-                     k[0], k[1], k[2], k[3], g.stride, g.padding, g.dilation, g.groups, dtype_name(x.dtype()),
-                     bias ? 1 : 0, threads);
+  return fmt::format("conv2d.cpu.{}:{}x{}x{}x{}:{}x{}x{}x{}:s{}p{}d{}g{}:{}:b{}:t{}:a{}", direction, s[0], s[1], s[2],
+                     s[3], k[0], k[1], k[2], k[3], g.stride, g.padding, g.dilation, g.groups, dtype_name(x.dtype()),
+                     bias ? 1 : 0, threads, static_cast<int>(act));
 }
 
 dnnl::primitive_attr user_scratchpad() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// SiLU as oneDNN's post-op: swish(x) = x * sigmoid(alpha x) with alpha 1,
+// applied to each output as the kernel writes it.
+dnnl::primitive_attr forward_attr(Activation act) {
+  dnnl::primitive_attr attr = user_scratchpad();
+  if (act == Activation::silu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
+    attr.set_post_ops(ops);
+  }
   return attr;
 }
 
@@ -237,16 +249,17 @@ struct BackwardWeightsPlan {
 
 }  // namespace
 
-// y = sum_{kh,kw,c} x[n, oh*s - p + kh*d, ow*s - p + kw*d, g*C/G + c] * w[o, kh, kw, c] + b[o]
+// y = act(sum_{kh,kw,c} x[n, oh*s - p + kh*d, ow*s - p + kw*d, g*C/G + c] * w[o, kh, kw, c] + b[o])
 template <>
 void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b,
-                              const Conv2dGeometry& g, Tensor& y) {
+                              const Conv2dGeometry& g, Tensor& y, Activation act) {
   translate_dnnl_errors("forward", [&] {
     const ContextThreads threads(ctx);
     const bool with_bias = b.defined();
-    ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(conv_key("fwd", x, w, g, with_bias, ctx.num_threads()), [&] {
+    const std::string key = conv_key("fwd", x, w, g, with_bias, ctx.num_threads(), act);
+    ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(key, [&] {
       const ConvDims d(x.shape(), w.shape(), y.shape(), g, x.dtype());
-      return std::make_shared<ForwardPlan>(ctx, d, d.forward_pd(ctx.cpu().engine, with_bias, user_scratchpad()),
+      return std::make_shared<ForwardPlan>(ctx, d, d.forward_pd(ctx.cpu().engine, with_bias, forward_attr(act)),
                                            with_bias);
     });
     dnnl::stream& stream = ctx.cpu().stream;

@@ -14,6 +14,7 @@
 #include "engine/core/cuda_check.h"
 #include "engine/core/cuda_resources.h"
 #include "engine/ops/conv2d_impl.h"
+#include "engine/ops/elementwise.h"
 
 namespace yolo {
 namespace {
@@ -157,7 +158,7 @@ void choose(Plan& p, const std::array<Perf, N>& results, int count, DType dtype,
 // y = conv(x, w) + b
 template <>
 void Conv2dImpl<Cuda>::forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b,
-                               const Conv2dGeometry& g, Tensor& y) {
+                               const Conv2dGeometry& g, Tensor& y, Activation act) {
   const cudnnHandle_t handle = ctx.cuda().cudnn;  // bound to the compute stream (cuda_runtime.cu)
   const bool has_bias = b.defined();
   const std::string key = plan_key("forward", x.shape(), w.shape(), x.dtype(), g, has_bias);
@@ -181,6 +182,8 @@ void Conv2dImpl<Cuda>::forward(const Context& ctx, const Tensor& x, const Tensor
                                       p.workspace_bytes, &zero, p.y, y.raw_data()));
   // y += b, broadcast over N, OH, OW.
   if (has_bias) CUDNN_CHECK(cudnnAddTensor(handle, &one, p.bias, b.raw_data(), &one, p.y, y.raw_data()));
+  // y = silu(y) in place: cuDNN's fused conv-bias-activation offers no SiLU.
+  if (act == Activation::silu) silu_forward(ctx, y, y);
 }
 
 // dx = conv_transpose(dy, w)

@@ -13,7 +13,7 @@ namespace yolo {
 template <class B>
 struct Conv2dImpl {
   static void forward(const Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dGeometry& g,
-                      Tensor& y);
+                      Tensor& y, Activation act);
   static void backward_data(const Context& ctx, const Tensor& dy, const Tensor& w, const Conv2dGeometry& g, Tensor& dx);
   static void backward_weights(const Context& ctx, const Tensor& x, const Tensor& dy, const Conv2dGeometry& g,
                                Tensor& dw, Tensor& db, float accumulate);
@@ -22,7 +22,7 @@ struct Conv2dImpl {
 #define YOLO_DECLARE_CONV2D_IMPL(B)                                                                                  \
   template <>                                                                                                        \
   void Conv2dImpl<B>::forward(const Context&, const Tensor&, const Tensor&, const Tensor&, const Conv2dGeometry&,    \
-                              Tensor&);                                                                              \
+                              Tensor&, Activation);                                                                  \
   template <>                                                                                                        \
   void Conv2dImpl<B>::backward_data(const Context&, const Tensor&, const Tensor&, const Conv2dGeometry&, Tensor&);   \
   template <>                                                                                                        \

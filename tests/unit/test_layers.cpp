@@ -104,6 +104,19 @@ TEST(Conv2d, Bfloat16OnCpuMatchesFloat32OnRoundedInputs) {
   test::expect_close_to_scale(dw, dw32, 8e-3, "bf16 backward weights");
 }
 
+TEST(Conv2d, FusedSiluEqualsConvThenSilu) {
+  Context ctx;
+  const Tensor x = test::random_uniform(ctx, {2, 9, 7, 8}, 41), w = test::random_uniform(ctx, {16, 3, 3, 8}, 42);
+  const Tensor b = test::random_uniform(ctx, {16}, 43);
+  const Conv2dGeometry g{2, 1, 1, 1};
+  const Shape shape = conv2d_output_shape(x.shape(), w.shape(), g);
+  Tensor plain = ctx.empty(shape, DType::f32), fused = ctx.empty(shape, DType::f32);
+  conv2d_forward(ctx, x, w, b, g, plain);
+  silu_forward(ctx, plain, plain);
+  conv2d_forward(ctx, x, w, b, g, fused, Activation::silu);
+  test::expect_close(fused, plain, 1e-6, 1e-7, "conv with SiLU as oneDNN's post-op");
+}
+
 TEST(BatchNorm, AccumulatesParameterGradientsAndChecksShapes) {
   Context ctx;
   BatchNorm bn{test::random_uniform(ctx, {6}, 21, 0.5f, 1.5f), test::random_uniform(ctx, {6}, 22),

@@ -215,6 +215,22 @@ TEST(Model, StrippedDualModelIsGelanBitForBit) {
   EXPECT_GT(auxiliary, 50);
 }
 
+TEST(Model, FusedBatchNormsGiveTheSameEvalOutputs) {
+  // Batch norms with statistics away from their initial ones (a few
+  // training forwards), then the eval output with and without folding.
+  Context ctx;
+  Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 3));
+  for (std::uint32_t k = 0; k < 3; ++k) model.forward(ctx, test::random_uniform(ctx, {2, 64, 64, 3}, 50 + k, 0, 1));
+  model.train(false);
+  const Tensor image = test::random_uniform(ctx, {2, 96, 64, 3}, 60, 0, 1);
+  const Tensor plain = model.forward(ctx, image)[0];
+  model.fuse(ctx);
+  const Tensor fused = model.forward(ctx, image)[0];
+  test::expect_close_to_scale(fused, plain, 1e-5, "eval output with folded batch norms");
+  model.train(true);
+  EXPECT_NO_THROW(model.forward(ctx, image)) << "training forwards ignore the folded copy";
+}
+
 TEST(Model, BackwardNeedsTheTrainingForwardJustBeforeIt) {
   Context ctx;
   Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));

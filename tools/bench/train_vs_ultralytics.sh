@@ -57,5 +57,4 @@ print(f"{'':24}{'yolo-train':>14}{'ultralytics':>14}{'ratio':>10}")
 print(f"{'training images/s':24}{engine_ips:>14.1f}{peer['images_per_second']:>14.1f}{engine_ips / peer['images_per_second']:>9.2f}x")
 print(f"{'peak RSS (MB)':24}{e_rss:>14.0f}{p_rss:>14.0f}{e_rss / p_rss:>9.2f}x")
 print(f"{'final mAP50-95':24}{engine_map:>14.3f}{peer['map50_95']:>14.3f}{engine_map - peer['map50_95']:>+10.3f}")
-print(f"(ultralytics' largest DataLoader worker peaked at {peer['peak_worker_rss_mb']:.0f} MB)")
 PY

@@ -6,8 +6,7 @@ images_per_second counts training images over the training part of each
 epoch only (on_train_epoch_start to on_train_epoch_end: validation, which
 both trainers run after every epoch, is left out). map50_95 is the final
 epoch's, from its results.csv; peak_rss_mb this process's high-water mark
-(ultralytics' DataLoader workers are child processes: their peak, the
-largest one's, is reported separately as peak_worker_rss_mb).
+(train_vs_ultralytics.sh reports GNU time's figure for the whole command).
   .venv/bin/python tools/bench/ultralytics_train_bench.py --data DATA_YAML --imgsz 320 --batch 16
       --epochs 5 --workers 2 --project DIR
 Everything ultralytics logs goes to stderr.
@@ -60,10 +59,9 @@ def main():
         rows = list(csv.DictReader(f))
     last = {k.strip(): v for k, v in rows[-1].items()}
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     json.dump({"trainer": "ultralytics", "epochs": args.epochs, "images": counted[0], "train_seconds": seconds[0],
                "images_per_second": counted[0] / seconds[0], "map50_95": float(last["metrics/mAP50-95(B)"]),
-               "map50": float(last["metrics/mAP50(B)"]), "peak_rss_mb": own, "peak_worker_rss_mb": workers},
+               "map50": float(last["metrics/mAP50(B)"]), "peak_rss_mb": own},
               _result_out)
     _result_out.write("\n")
     _result_out.flush()

@@ -1,5 +1,6 @@
-// Whole models: forward (eval) and a training step's forward + backward,
-// per image, at batch 16; and the allocator's peak tensor memory during the
+// Whole models: forward (eval; "forward_fused" with the batch norms folded
+// into the convolutions, as yolo-val and yolo-detect run) and a training
+// step's forward + backward, per image, at batch 16; and the allocator's peak tensor memory during the
 // training step (the "peak_MiB" counter), to set against PyTorch's
 // (tools/bench/model_vs_torch.sh).
 #include <benchmark/benchmark.h>
@@ -20,15 +21,17 @@ void register_model_benchmarks(const BenchContexts& contexts) {
   for (const auto& owned : contexts.contexts) {
     const Context* ctx = owned.get();
     for (const Case& c : cases) {
-      for (const bool train : {false, true}) {
+      enum class Kind { forward, forward_fused, train_step };
+      for (const Kind kind : {Kind::forward, Kind::forward_fused, Kind::train_step}) {
+        const bool train = kind == Kind::train_step;
+        const char* name = kind == Kind::forward ? "forward" : kind == Kind::forward_fused ? "forward_fused" : "train_step";
         benchmark::RegisterBenchmark(
-            fmt::format("model_{}/{}/{}px/b{}/{}", train ? "train_step" : "forward", c.model, c.size, c.batch,
-                        ctx->device().str())
-                .c_str(),
-            [ctx, c, train](benchmark::State& state) {
+            fmt::format("model_{}/{}/{}px/b{}/{}", name, c.model, c.size, c.batch, ctx->device().str()).c_str(),
+            [ctx, c, train, kind](benchmark::State& state) {
               Model model(*ctx, load_model_config(std::string(c.model) + ".yaml",
                                                   {YOLO_MODELS_DIR, YOLO_MODELS_DIR "/detect"}));
               model.train(train);
+              if (kind == Kind::forward_fused) model.fuse(*ctx);
               Tensor image = ctx->empty({c.batch, c.size, c.size, 3}, DType::f32);
               fill_uniform(*ctx, image, 0.0f, 1.0f);
               Tensors grads;

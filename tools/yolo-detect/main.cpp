@@ -61,6 +61,7 @@ int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
   if (f.half) fmt::print(stderr, "yolo-detect: --half: f16 inference is not available yet; running in f32\n");
   const auto model = yolo::load_model(ctx, f.weights);
+  model->fuse(ctx);  // as ultralytics' predict: batch norms folded into the convolutions
   std::vector<std::string> names = yolo::checkpoint_class_names(f.weights);
   yolo::NmsOptions nms;
   nms.conf = f.conf, nms.iou = f.iou, nms.max_det = f.max_det, nms.classes = f.classes;

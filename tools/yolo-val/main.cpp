@@ -34,6 +34,7 @@ int run(const Flags& f) {
   const auto& entries = f.split == "val" ? config.val : config.test;
   YOLO_CHECK(!entries.empty(), "{}: no '{}' split", f.data, f.split);
   const auto model = yolo::load_model(ctx, f.weights);
+  model->fuse(ctx);  // as ultralytics' val: batch norms folded into the convolutions
   YOLO_CHECK(model->config().nc == config.nc, "{} has {} classes, {} has {}", f.weights, model->config().nc, f.data,
              config.nc);
   yolo::Diagnostics diag;

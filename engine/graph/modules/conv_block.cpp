@@ -23,7 +23,24 @@ void ConvBlock::set_needs_input_grad(bool needed) {
 
 double ConvBlock::last_flops() const { return conv_.last_flops() + bn_flops_; }
 
+void ConvBlock::fuse(const Context& ctx) {
+  const Tensor& w = conv_.weight().value;
+  BatchNorm bn = bn_;
+  bn.gamma = gamma_->value, bn.beta = beta_->value;
+  bn.running_mean = running_mean_->value, bn.running_var = running_var_->value;
+  fused_weight_ = ctx.empty(w.shape(), w.dtype());
+  fused_bias_ = ctx.empty({w.dim(0)}, w.dtype());
+  fold_batchnorm(ctx, w, Tensor(), bn, fused_weight_, fused_bias_);
+}
+
 Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {
+  if (!training_ && fused_weight_.defined()) {
+    const Shape shape = conv2d_output_shape(x.shape(), fused_weight_.shape(), conv_.geometry());
+    Tensor y = ctx.empty(shape, x.dtype());
+    conv2d_forward(ctx, x, fused_weight_, fused_bias_, conv_.geometry(), y, act_);
+    bn_flops_ = 0.0;
+    return y;
+  }
   // The store hands out views only after allocation: bind them per call.
   bn_.gamma = gamma_->value;
   bn_.beta = beta_->value;

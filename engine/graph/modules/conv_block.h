@@ -27,6 +27,9 @@ class ConvBlock : public UnaryModule {
   unsigned shared_leaves() const override { return act_ == Activation::silu ? kConvSilu : 0u; }
   void set_needs_input_grad(bool needed) override;
   void set_batchnorm_sync(BatchNormSync* sync) override { sync_ = sync; }
+  // w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps):
+  // an eval forward is then one convolution with the activation fused.
+  void fuse(const Context& ctx) override;
 
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
@@ -35,6 +38,7 @@ class ConvBlock : public UnaryModule {
   Conv2dLayer conv_;
   BatchNorm bn_;
   BatchNormSync* sync_ = nullptr;  // SyncBN, when set
+  Tensor fused_weight_, fused_bias_;  // after fuse()
   Parameter* gamma_;
   Parameter* beta_;
   Buffer* running_mean_;
