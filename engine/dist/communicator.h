@@ -10,6 +10,7 @@
 // unusable.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/core/tensor.h"
@@ -43,7 +44,9 @@ class Communicator {
   // In place; collectives started earlier complete first.
   virtual std::unique_ptr<PendingCollective> start_all_reduce(Tensor& data, ReduceOp op) = 0;
   void all_reduce(Tensor& data, ReduceOp op) { start_all_reduce(data, op)->wait(); }
-  virtual void broadcast(Tensor& data, int root) = 0;
+  // timeout: this call's instead of the communicator's (the other ranks'
+  // wait while rank 0 validates, which may take longer than any collective).
+  virtual void broadcast(Tensor& data, int root, std::optional<std::chrono::milliseconds> timeout = std::nullopt) = 0;
   // out holds size() copies of in's shape, rank order, along a new leading dimension.
   virtual void all_gather(const Tensor& in, Tensor& out) = 0;
   virtual void barrier() = 0;

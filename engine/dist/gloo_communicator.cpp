@@ -103,15 +103,16 @@ class GlooCommunicator final : public Communicator {
     }));
   }
 
-  void broadcast(Tensor& data, int root) override {
+  void broadcast(Tensor& data, int root, std::optional<Milliseconds> timeout) override {
     float* p = host_floats(data, "broadcast");
     const auto n = static_cast<std::size_t>(data.numel());
-    submit("broadcast", [this, p, n, root] {
+    const Milliseconds limit = timeout.value_or(timeout_);
+    submit("broadcast", [this, p, n, root, limit] {
       if (n == 0) return;
       gloo::BroadcastOptions options(context_);
       options.setOutput(p, n);
       options.setRoot(root);
-      options.setTimeout(timeout_);
+      options.setTimeout(limit);
       gloo::broadcast(options);
     }).done.get();
   }

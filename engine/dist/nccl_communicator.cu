@@ -121,14 +121,14 @@ struct NcclState {
 
   // Until `done`, recorded on the comm stream after a collective, has
   // completed.
-  void wait_for(cudaEvent_t done, const char* what) {
+  void wait_for(cudaEvent_t done, const char* what, Milliseconds limit) {
     CUDA_CHECK(cudaSetDevice(device));
     // Work queued next on the compute stream reads the result: order it
     // after the collective on the GPU...
     CUDA_CHECK(cudaStreamWaitEvent(compute, done, 0));
     // ...and watch on the host, as a collective with a dead or hung peer
     // never completes: the GPU alone would wait forever.
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = Clock::now() + limit;
     for (;;) {
       const cudaError_t status = cudaEventQuery(done);
       if (status == cudaSuccess) return;
@@ -139,7 +139,8 @@ struct NcclState {
       check_usable(what);
       const ncclResult_t s = state(what);
       if (s != ncclSuccess && s != ncclInProgress) fail(what, s);
-      if (Clock::now() >= deadline) fail(what, "the collective did not complete within the timeout");
+      if (Clock::now() >= deadline)
+        fail(what, fmt::format("the collective did not complete within {} s", limit.count() / 1000.0));
       std::this_thread::sleep_for(kPollInterval);
     }
   }
@@ -148,10 +149,11 @@ struct NcclState {
 // seconds() keeps the default 0: the events are recorded without timing.
 class NcclPending final : public PendingCollective {
  public:
-  NcclPending(std::shared_ptr<NcclState> state, const char* what) : state_(std::move(state)), what_(what) {}
+  NcclPending(std::shared_ptr<NcclState> state, const char* what)
+      : state_(std::move(state)), what_(what), limit_(state_->timeout) {}
   void wait() override {
     if (completed_) return;  // a second wait() succeeds even after a later abort
-    state_->wait_for(done_.get(), what_);
+    state_->wait_for(done_.get(), what_, limit_);
     completed_ = true;
   }
   bool done() const override {
@@ -162,10 +164,12 @@ class NcclPending final : public PendingCollective {
     return state_->failed();                       // it never completes: wait() reports why
   }
   cudaEvent_t event() const { return done_.get(); }
+  void set_limit(Milliseconds limit) { limit_ = limit; }
 
  private:
   std::shared_ptr<NcclState> state_;
   const char* what_;
+  Milliseconds limit_;  // how long wait() watches
   Event done_;
   bool completed_ = false;
 };
@@ -271,13 +275,15 @@ class NcclCommunicator final : public Communicator {
     });
   }
 
-  void broadcast(Tensor& data, int root) override {
+  void broadcast(Tensor& data, int root, std::optional<Milliseconds> timeout) override {
     float* p = device_floats(data, "broadcast");
     YOLO_CHECK(root >= 0 && root < size(), "nccl broadcast: root {} is not one of the {} ranks", root, size());
     const std::size_t n = static_cast<std::size_t>(data.numel());
-    start("broadcast", n, [&](ncclComm_t comm, cudaStream_t stream) {
+    const std::unique_ptr<NcclPending> pending = start("broadcast", n, [&](ncclComm_t comm, cudaStream_t stream) {
       return ncclBroadcast(p, p, n, ncclFloat32, root, comm, stream);
-    })->wait();
+    });
+    if (timeout) pending->set_limit(*timeout);
+    pending->wait();
   }
 
   void all_gather(const Tensor& in, Tensor& out) override {

@@ -27,7 +27,8 @@ std::string local_host(const RankEnvironment& env) {
 
 }  // namespace
 
-ProcessGroup::ProcessGroup(const Context& ctx, const RankEnvironment& env, ProcessGroupOptions options) : env_(env) {
+ProcessGroup::ProcessGroup(const Context& ctx, const RankEnvironment& env, ProcessGroupOptions options)
+    : env_(env), timeout_(options.timeout) {
   if (env.rank == 0 && options.serve_store) server_ = std::make_unique<TcpStoreServer>(env.master_port);
   store_ = std::make_unique<TcpStore>(env.master_addr, env.master_port, options.timeout);
   if (ctx.device().is_cpu()) {

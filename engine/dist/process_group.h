@@ -13,8 +13,11 @@
 
 namespace yolo {
 
+// How long a rank waits for the others by default (--ddp-timeout).
+inline constexpr Milliseconds kDefaultTimeout{std::chrono::minutes(10)};
+
 struct ProcessGroupOptions {
-  Milliseconds timeout{std::chrono::minutes(5)};  // rendezvous and every collective
+  Milliseconds timeout{kDefaultTimeout};  // rendezvous and every collective
   // Rank 0 serves the store at MASTER_PORT; false when the caller already
   // does (thread mode: the process serves it for all its ranks).
   bool serve_store = true;
@@ -30,6 +33,7 @@ class ProcessGroup {
 
   int rank() const { return env_.rank; }
   int size() const { return env_.world_size; }
+  Milliseconds timeout() const { return timeout_; }
   const RankEnvironment& environment() const { return env_; }
   Communicator& communicator() { return *communicator_; }
   TcpStore& store() { return *store_; }
@@ -41,6 +45,7 @@ class ProcessGroup {
 
  private:
   RankEnvironment env_;
+  Milliseconds timeout_;
   std::unique_ptr<TcpStoreServer> server_;
   std::unique_ptr<TcpStore> store_;
   std::unique_ptr<Communicator> communicator_;

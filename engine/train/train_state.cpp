@@ -16,6 +16,7 @@ using nlohmann::json;
 
 const std::string kValues = std::string(kTrainStatePrefix) + "values";
 const std::string kBuffers = std::string(kTrainStatePrefix) + "buffers";
+const std::string kGrads = std::string(kTrainStatePrefix) + "grads";
 const std::string kMoment[2] = {std::string(kTrainStatePrefix) + "optimizer_first",
                                 std::string(kTrainStatePrefix) + "optimizer_second"};
 
@@ -78,8 +79,9 @@ std::map<std::string, std::string> train_state_metadata(const TrainOptions& opti
 }
 
 std::vector<std::pair<std::string, Tensor>> train_state_tensors(const Context& ctx, ParameterStore& model,
-                                                               Optimizer& optimizer) {
+                                                               Optimizer& optimizer, bool with_grads) {
   std::vector<std::pair<std::string, Tensor>> tensors = {{kValues, to_host(ctx, model.values())}};
+  if (with_grads) tensors.emplace_back(kGrads, to_host(ctx, model.grads()));
   if (model.buffer_values().defined()) tensors.emplace_back(kBuffers, to_host(ctx, model.buffer_values()));
   for (int k = 0; k < 2; ++k) {
     if (optimizer.state(k).defined()) tensors.emplace_back(kMoment[k], to_host(ctx, optimizer.state(k)));
@@ -115,6 +117,7 @@ void restore_training(const Context& ctx, const std::string& path, const TrainSt
   const SafetensorsFile file = read_safetensors(path);
   restore_flat(ctx, file, path, kValues, model.store().values());
   if (model.store().buffer_values().defined()) restore_flat(ctx, file, path, kBuffers, model.store().buffer_values());
+  if (file.entries.count(kGrads) > 0) restore_flat(ctx, file, path, kGrads, model.store().grads());
   for (int k = 0; k < 2; ++k) {
     if (optimizer.state(k).defined()) restore_flat(ctx, file, path, kMoment[k], optimizer.state(k));
   }

@@ -31,8 +31,9 @@ struct TrainState {
 // Metadata entries ("train_options", "train_state") and tensors
 // (kTrainStatePrefix ...) for save_checkpoint.
 std::map<std::string, std::string> train_state_metadata(const TrainOptions& options, const TrainState& state);
+// with_grads: gradients accumulated for a step not taken yet.
 std::vector<std::pair<std::string, Tensor>> train_state_tensors(const Context& ctx, ParameterStore& model,
-                                                               Optimizer& optimizer);
+                                                               Optimizer& optimizer, bool with_grads);
 
 struct ResumePoint {
   TrainOptions options;  // as the run was started (data, hyp as absolute paths)
@@ -46,8 +47,8 @@ struct ResumePoint {
 // conversion) or is not a checkpoint.
 ResumePoint read_resume_point(const std::string& path);
 
-// Puts the raw weights and buffers into `model`, the moments and step count
-// into `optimizer`, and the EMA (the checkpoint's model tensors, loaded into
+// Puts the raw weights and buffers (and accumulated gradients, if saved)
+// into `model`, the moments and step count into `optimizer`, and the EMA (the checkpoint's model tensors, loaded into
 // `ema_model`) into `ema`.
 void restore_training(const Context& ctx, const std::string& path, const TrainState& state, Model& model,
                       Optimizer& optimizer, Model& ema_model, ModelEma& ema);

@@ -120,7 +120,9 @@ bool stop_together(const Context& ctx, ProcessGroup* group, bool stop) {
   if (!group) return stop;
   Tensor flag = ctx.empty({1}, DType::f32);  // on the communicator's device
   fill(ctx, flag, stop ? 1.0 : 0.0);
-  group->communicator().broadcast(flag, 0);
+  // The others wait here while rank 0 validates and saves, which can take
+  // far longer than any collective: they get hours, as ultralytics' ranks do.
+  group->communicator().broadcast(flag, 0, std::max<std::chrono::milliseconds>(group->timeout(), std::chrono::hours(3)));
   return to_host(ctx, flag).data<float>()[0] != 0.0f;
 }
 
@@ -154,6 +156,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   // The model: from a YAML (optionally starting from a checkpoint's
   // weights, those that fit), or a checkpoint as is; resuming, the run's
   // own model (its weights come with the rest of the state below).
+  std::unique_ptr<CommunicatorBatchNormSync> sync_bn;  // before the model, which points to it
   std::unique_ptr<Model> model;
   std::optional<ResumePoint> resume;
   if (!o.resume.empty()) {
@@ -175,13 +178,12 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   YOLO_CHECK(model->config().nc == data.nc, "the model has {} classes, {} has {}", model->config().nc, o.data, data.nc);
   Model ema_model(ctx, model->config());  // the EMA's weights, for validation and checkpoints
   if (group) {
-    // Every rank must train the same thing; then all start from rank 0's weights.
+    // Every rank must train the same thing (resuming: from the same file).
     group->check_same("configuration (flags, model, data or hyper-parameters)",
                       stable_digest(args_yaml(o) + model->config().text + file_text(o.data) +
-                                    (o.hyp.empty() ? "" : file_text(resolve(o.hyp, o.config_dirs).string()))));
-    broadcast_model_state(group->communicator(), model->store());
+                                    (o.hyp.empty() ? "" : file_text(resolve(o.hyp, o.config_dirs).string())) +
+                                    (o.resume.empty() ? "" : file_text(o.resume))));
   }
-  std::unique_ptr<CommunicatorBatchNormSync> sync_bn;
   if (group && o.sync_bn) {
     sync_bn = std::make_unique<CommunicatorBatchNormSync>(group->communicator());
     model->set_batchnorm_sync(sync_bn.get());
@@ -212,9 +214,16 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   Optimizer optimizer(ctx, model->store(), opt);
   ModelEma ema(ctx, model->store());
   TrainState state;
+  model->zero_grad(ctx);
   if (resume) {
     state = resume->state;
     restore_training(ctx, o.resume, state, *model, optimizer, ema_model, ema);
+  }
+  // All ranks start from rank 0's weights (and, resuming, its optimizer state).
+  if (group) {
+    broadcast_model_state(group->communicator(), model->store());
+    for (int k = 0; k < 2; ++k)
+      if (optimizer.state(k).defined()) group->communicator().broadcast(optimizer.state(k), 0);
   }
   std::unique_ptr<GradientReducer> reducer;
   if (group) reducer = std::make_unique<GradientReducer>(model->store(), group->communicator(),
@@ -264,7 +273,6 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   std::int64_t last_step = state.last_step;
   int best_epoch = state.best_epoch;
   result.best_fitness = state.best_fitness;
-  model->zero_grad(ctx);
   for (int epoch = state.epochs_done; epoch < o.epochs; ++epoch) {
     model->train(true);
     // ultralytics: no mosaic from epoch (epochs - close_mosaic) on (from the start if that is negative).
@@ -331,6 +339,13 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     const double box = sums[0] / batches, cls = sums[1] / batches, dfl = sums[2] / batches;
     result.epoch_losses.push_back(box + cls + dfl);
     result.epochs_run = epoch + 1;
+    // Gradients still accumulating for the next step carry into the next
+    // epoch (as ultralytics'), so a checkpoint keeps them. Data-parallel, each
+    // rank's differ: they are averaged now (the step's all-reduce averages
+    // their sum later, so the result is the same), and every rank keeps the
+    // same ones, which rank 0 saves.
+    const bool accumulating = last_step != nb * (epoch + 1) - 1;
+    if (accumulating && group) group->communicator().all_reduce(model->store().grads(), ReduceOp::average);
     if (!main_rank) {
       // Rank 0 validates and saves meanwhile, then says whether to go on.
       if (stop_together(ctx, group.get(), false)) break;
@@ -377,7 +392,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
       state = {epoch + 1, result.best_fitness, best_epoch, last_step, ema.updates(), optimizer.steps()};
       std::map<std::string, std::string> last_meta = train_state_metadata(o, state);
       last_meta.insert(meta.begin(), meta.end());
-      const auto train_tensors = train_state_tensors(ctx, model->store(), optimizer);
+      const auto train_tensors = train_state_tensors(ctx, model->store(), optimizer, accumulating);
       save_checkpoint(ctx, ema_model, (result.dir / "weights" / "last.safetensors").string(), last_meta, train_tensors);
       if (o.save_period > 0 && (epoch + 1) % o.save_period == 0)
         save_checkpoint(ctx, ema_model, (result.dir / "weights" / fmt::format("epoch{}.safetensors", epoch + 1)).string(),

@@ -35,7 +35,7 @@ struct TrainOptions {
 struct DistributedOptions {
   RankEnvironment environment;
   bool serve_store = true;  // false in thread mode: the process serves it
-  std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // rendezvous and each collective
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // rendezvous and each collective (--ddp-timeout)
   std::size_t bucket_bytes = std::size_t{25} << 20;
 };
 

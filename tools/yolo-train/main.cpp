@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
   app.add_flag("--ddp-threads", ddp_threads, "run the node's ranks as threads of this process instead of processes");
   app.add_option("--ddp-timeout", ddp_timeout, "seconds a rank waits for the others before giving up")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1.0, 1e7));
   app.add_option("--bucket-mb", bucket_mb, "gradient all-reduce bucket size (MB)")->check(CLI::PositiveNumber);
   yolo::quiet_image_library_logs();
   try {
