@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "engine/core/error.h"
 #include "engine/core/for_each_index.h"
@@ -38,7 +40,9 @@ cv::Mat read_npy_image(const std::filesystem::path& file) {
 
 // Temp file and rename: a crash never leaves a half-written cache entry.
 bool write_npy_image(const std::filesystem::path& file, const cv::Mat& im) {
-  const std::filesystem::path tmp = file.string() + fmt::format(".tmp{}", ::getpid());
+  // pid and thread: ranks running as threads may cache the same image at once.
+  const std::filesystem::path tmp =
+      file.string() + fmt::format(".tmp{}.{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
   try {
     write_npy(tmp.string(), "|u1", {im.rows, im.cols, 3}, im.data, im.total() * 3);
     std::filesystem::rename(tmp, file);

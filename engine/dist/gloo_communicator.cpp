@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <atomic>
 #include <thread>
 
 #include "engine/core/error.h"
@@ -73,9 +74,11 @@ class GlooCommunicator final : public Communicator {
       : context_(std::move(context)), timeout_(timeout), thread_([this] { run(); }) {}
 
   ~GlooCommunicator() override {
+    std::deque<std::packaged_task<void()>> abandoned;
     {
       const std::lock_guard lock(mutex_);
       stopping_ = true;
+      abandoned.swap(queue_);  // not run: their futures report a broken promise
     }
     ready_.notify_one();
     thread_.join();
@@ -148,11 +151,15 @@ class GlooCommunicator final : public Communicator {
   Queued submit(const char* what, std::function<void()> collective) {
     auto seconds = std::make_shared<double>(0.0);
     std::packaged_task<void()> task([this, what, seconds, collective = std::move(collective)] {
+      // After a failure the pairs may still hold a peer's late message, which
+      // the next collective would take for its own: none runs any more.
+      YOLO_CHECK(!failed_, "{} on rank {}: the communicator is unusable after an earlier failure", what, rank());
       try {
         const auto start = std::chrono::steady_clock::now();
         collective();
         *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       } catch (const std::exception& e) {
+        failed_ = true;
         YOLO_FAIL("{} failed on rank {} of {} (a rank exited, hangs or timed out after {} s): {}", what, rank(), size(),
                   timeout_.count() / 1000.0, e.what());
       }
@@ -186,6 +193,7 @@ class GlooCommunicator final : public Communicator {
   std::condition_variable ready_;
   std::deque<std::packaged_task<void()>> queue_;
   bool stopping_ = false;
+  std::atomic<bool> failed_{false};
   std::thread thread_;  // last: started once the rest is built
 };
 

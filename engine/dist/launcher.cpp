@@ -108,7 +108,17 @@ int launch_workers(const std::vector<std::string>& argv, const LaunchOptions& o)
     std::fflush(nullptr);
     w.pid = ::fork();
     if (w.pid == 0) exec_worker(args.data(), envp.data(), original, self);
-    YOLO_CHECK(w.pid > 0, "cannot start worker {}: fork(): {}", local, std::strerror(errno));
+    if (w.pid < 0) {
+      // The workers already started must not outlive the launcher's error.
+      const int error = errno;
+      for (Worker& started : workers) {
+        if (!started.running) continue;
+        ::kill(started.pid, SIGKILL);
+        ::waitpid(started.pid, nullptr, 0);
+      }
+      ::sigprocmask(SIG_SETMASK, &original, nullptr);
+      YOLO_FAIL("cannot start worker {}: fork(): {}", local, std::strerror(error));
+    }
     w.running = true;
   }
 
@@ -117,6 +127,7 @@ int launch_workers(const std::vector<std::string>& argv, const LaunchOptions& o)
   int failed_status = 0;
   std::chrono::steady_clock::time_point kill_at{};
   bool stopping = false;
+  int interrupted_by = 0;  // SIGINT or SIGTERM sent to the launcher
   auto signal_all = [&](int sig) {
     for (const Worker& w : workers)
       if (w.running) ::kill(w.pid, sig);
@@ -127,6 +138,7 @@ int launch_workers(const std::vector<std::string>& argv, const LaunchOptions& o)
     if (sig == SIGINT || sig == SIGTERM) {
       signal_all(sig);  // the workers decide how to end; the launcher waits for them
       if (!stopping) stopping = true, kill_at = std::chrono::steady_clock::now() + o.grace;
+      if (!failed && !interrupted_by) interrupted_by = sig;
     }
     // Reap whoever ended (SIGCHLD may coalesce: poll them all). When several
     // failed since the last look, the one a signal ended is the likelier
@@ -150,6 +162,10 @@ int launch_workers(const std::vector<std::string>& argv, const LaunchOptions& o)
     if (stopping && running > 0 && std::chrono::steady_clock::now() > kill_at) signal_all(SIGKILL);
   }
   ::sigprocmask(SIG_SETMASK, &original, nullptr);
+  if (interrupted_by) {
+    fmt::print(stderr, "yolo-train: interrupted ({}): stopped the workers\n", ::strsignal(interrupted_by));
+    return 128 + interrupted_by;  // as a shell reports a command a signal ended
+  }
   if (!failed) return 0;
   fmt::print(stderr, "yolo-train: rank {} (local rank {}, pid {}) failed: {}; stopped the other workers\n",
              failed->rank, failed->local_rank, failed->pid, describe_status(failed_status));

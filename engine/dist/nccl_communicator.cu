@@ -189,6 +189,12 @@ class DeviceFloat {
   float* value_ = nullptr;
 };
 
+// Makes `device` current (for the members built after it); returns it.
+int select_device(int device) {
+  CUDA_CHECK(cudaSetDevice(device));
+  return device;
+}
+
 ncclRedOp_t nccl_op(ReduceOp op) {
   switch (op) {
     case ReduceOp::sum:
@@ -202,7 +208,7 @@ ncclRedOp_t nccl_op(ReduceOp op) {
 class NcclCommunicator final : public Communicator {
  public:
   NcclCommunicator(const CudaResources& cuda, Device device, int rank, int size, Milliseconds timeout)
-      : state_(std::make_shared<NcclState>()), device_(device) {
+      : current_device_(select_device(cuda.device)), state_(std::make_shared<NcclState>()), device_(device) {
     NcclState& s = *state_;
     s.device = cuda.device;
     s.compute = cuda.compute;
@@ -338,6 +344,8 @@ class NcclCommunicator final : public Communicator {
     return pending;
   }
 
+  // First: the event and buffer below are created on the current device.
+  int current_device_;
   std::shared_ptr<NcclState> state_;
   Device device_;
   Event ready_;  // reused: cudaStreamWaitEvent takes the event as recorded at the call

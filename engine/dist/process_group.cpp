@@ -17,9 +17,12 @@ bool is_loopback(const std::string& host) {
 }
 
 // Where peers reach this rank: loopback for a one-node job on 127.0.0.1,
-// else this machine's host name.
-std::string local_host(const RankEnvironment& env) {
+// else the address of the interface that reaches the store (the host name
+// may resolve to 127.0.1.1 on Debian).
+std::string local_host(const RankEnvironment& env, const TcpStore& store) {
   if (is_loopback(env.master_addr)) return "127.0.0.1";
+  const std::string address = store.local_address();
+  if (!address.empty()) return address;
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
@@ -29,10 +32,12 @@ std::string local_host(const RankEnvironment& env) {
 
 ProcessGroup::ProcessGroup(const Context& ctx, const RankEnvironment& env, ProcessGroupOptions options)
     : env_(env), timeout_(options.timeout) {
-  if (env.rank == 0 && options.serve_store) server_ = std::make_unique<TcpStoreServer>(env.master_port);
+  if (env.rank == 0 && options.serve_store)
+    server_ = std::make_unique<TcpStoreServer>(env.master_port, is_loopback(env.master_addr));
   store_ = std::make_unique<TcpStore>(env.master_addr, env.master_port, options.timeout);
   if (ctx.device().is_cpu()) {
-    communicator_ = make_gloo_communicator(*store_, "gloo/", env.rank, env.world_size, local_host(env), options.timeout);
+    communicator_ =
+        make_gloo_communicator(*store_, "gloo/", env.rank, env.world_size, local_host(env, *store_), options.timeout);
   } else {
 #if YOLO_WITH_CUDA
     communicator_ = make_nccl_communicator(ctx, *store_, "nccl/", env.rank, env.world_size, options.timeout);

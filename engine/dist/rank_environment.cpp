@@ -19,16 +19,21 @@ int read_int(const EnvironmentLookup& lookup, const char* name, int fallback) {
   return value;
 }
 
-// SLURM_NTASKS_PER_NODE may read "4" or "4(x2)"; the count before any "(" is ours.
+// SLURM_NTASKS_PER_NODE (set with --ntasks-per-node) or SLURM_TASKS_PER_NODE
+// (always) may read "4" or "4(x2)" or "4(x2),3": the count before any "(" or
+// "," is this node's when nodes are alike.
 int read_slurm_tasks_per_node(const EnvironmentLookup& lookup, int fallback) {
-  const char* text = lookup("SLURM_NTASKS_PER_NODE");
-  if (!text || !*text) return fallback;
-  int value = 0;
-  const char* end = text + std::char_traits<char>::length(text);
-  const auto [ptr, error] = std::from_chars(text, end, value);
-  YOLO_CHECK(error == std::errc() && value > 0 && (ptr == end || *ptr == '(' || *ptr == ','),
-             "SLURM_NTASKS_PER_NODE={}: expected a task count", text);
-  return value;
+  for (const char* name : {"SLURM_NTASKS_PER_NODE", "SLURM_TASKS_PER_NODE"}) {
+    const char* text = lookup(name);
+    if (!text || !*text) continue;
+    int value = 0;
+    const char* end = text + std::char_traits<char>::length(text);
+    const auto [ptr, error] = std::from_chars(text, end, value);
+    YOLO_CHECK(error == std::errc() && value > 0 && (ptr == end || *ptr == '(' || *ptr == ','),
+               "{}={}: expected a task count", name, text);
+    return value;
+  }
+  return fallback;
 }
 
 }  // namespace
@@ -56,7 +61,14 @@ std::optional<RankEnvironment> read_rank_environment(const EnvironmentLookup& lo
   } else {
     return std::nullopt;
   }
-  if (const char* addr = lookup("MASTER_ADDR"); addr && *addr) env.master_addr = addr;
+  if (const char* addr = lookup("MASTER_ADDR"); addr && *addr) {
+    env.master_addr = addr;
+  } else {
+    // Only torchrun always sets it; a job across nodes cannot guess rank 0's.
+    YOLO_CHECK(env.world_size <= env.local_world_size,
+               "{}: {} ranks on several nodes need MASTER_ADDR (rank 0's node) and MASTER_PORT in the environment",
+               env.launcher, env.world_size);
+  }
   env.master_port = read_int(lookup, "MASTER_PORT", env.master_port);
   const char* from = env.launcher == "torchrun" ? "RANK" : env.launcher == "slurm" ? "SLURM_PROCID" : "OMPI_COMM_WORLD_RANK";
   YOLO_CHECK(env.world_size >= 1, "{}: the world size must be at least 1", env.launcher);

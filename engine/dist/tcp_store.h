@@ -19,9 +19,13 @@ using Milliseconds = std::chrono::milliseconds;
 
 class TcpStoreServer {
  public:
-  // Listens on every interface at `port` (0: a free port the system picks).
-  // A port in use is a yolo::Error that says so and suggests --master-port.
-  explicit TcpStoreServer(int port);
+  // Listens at `port` (0: a free port the system picks) on every interface,
+  // or on 127.0.0.1 only when the job is one node's (loopback_only). A port
+  // in use is a yolo::Error that says so and suggests --master-port.
+  explicit TcpStoreServer(int port, bool loopback_only = false);
+  // Closes every client's connection (a rank failed before joining: the
+  // others' waits end now instead of at their timeout).
+  void disconnect_clients();
   ~TcpStoreServer();
   TcpStoreServer(const TcpStoreServer&) = delete;
   TcpStoreServer& operator=(const TcpStoreServer&) = delete;
@@ -31,9 +35,11 @@ class TcpStoreServer {
  private:
   void accept_clients();
   void serve(int socket);
+  void serve_requests(int socket);  // returns when the client leaves or misbehaves
 
   int listener_ = -1, port_ = 0;
   std::atomic<bool> stopping_{false};
+  bool refusing_ = false;  // guarded by mutex_
   std::mutex mutex_;  // guards values_, clients_
   std::map<std::string, std::vector<char>> values_;
   std::vector<int> clients_;
@@ -60,6 +66,9 @@ class TcpStore {
   void wait(const std::vector<std::string>& keys, Milliseconds timeout);
   void wait(const std::vector<std::string>& keys) { wait(keys, timeout_); }
   Milliseconds timeout() const { return timeout_; }
+  // This end's IP address: the interface that reaches the store (what peers
+  // on other nodes can connect to).
+  std::string local_address() const;
 
  private:
   struct Reply {

@@ -8,6 +8,8 @@ CASE is one of:
             no worker outlives it, and the last checkpoint is whole
   hang      SIGSTOP rank 1: rank 0's collective times out (--ddp-timeout 4),
             the launcher names rank 0 and ends the stopped rank
+  interrupt SIGINT to the launcher (Ctrl-C): forwarded to the workers, which
+            end; the launcher says so and exits 130
   port      --master-port of a port in use: a one-line error naming it
   mismatch  two ranks started by hand (torchrun's variables) with different
             flags: both stop, saying the configurations differ
@@ -88,7 +90,7 @@ def run_launcher_and(case_action, args, limit):
     workers = children(launcher.pid)
     expect(len(workers) == 2, f"expected 2 workers, found {workers}; output:\n{''.join(output)}")
     start = time.monotonic()
-    case_action(workers)
+    case_action(workers, launcher)
     try:
         rest, _ = launcher.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -101,7 +103,7 @@ def main():
     yolo_train, data, run, case = sys.argv[1:5]
     if case == "kill":
         args = train_args(yolo_train, data, run, "ddp-kill", epochs=200) + ["--nproc-per-node", "2"]
-        code, out, seconds, workers = run_launcher_and(lambda w: os.kill(w[1], signal.SIGKILL), args, 60)
+        code, out, seconds, workers = run_launcher_and(lambda w, _: os.kill(w[1], signal.SIGKILL), args, 60)
         expect(code != 0, "the launcher exited 0")
         expect(f"rank 1 (local rank 1, pid {workers[1]}) failed: killed by signal 9" in out,
                "no message naming rank 1:\n" + out)
@@ -111,12 +113,19 @@ def main():
         print(f"ok: rank 1 killed, launcher exited {code} after {seconds:.1f} s")
     elif case == "hang":
         args = train_args(yolo_train, data, run, "ddp-hang", epochs=200) + ["--nproc-per-node", "2"]
-        code, out, seconds, workers = run_launcher_and(lambda w: os.kill(w[1], signal.SIGSTOP), args, 60)
+        code, out, seconds, workers = run_launcher_and(lambda w, _: os.kill(w[1], signal.SIGSTOP), args, 60)
         expect(code != 0, "the launcher exited 0")
         expect("failed on rank 0 of 2" in out and "rank 0 (local rank 0" in out,
                "no timeout message from rank 0:\n" + out)
         expect(not alive(workers[1]), "the stopped rank 1 outlived the launcher")
         print(f"ok: rank 1 stopped, rank 0 timed out, launcher exited {code} after {seconds:.1f} s")
+    elif case == "interrupt":
+        args = train_args(yolo_train, data, run, "ddp-interrupt", epochs=200) + ["--nproc-per-node", "2"]
+        code, out, seconds, workers = run_launcher_and(lambda w, launcher: launcher.send_signal(signal.SIGINT), args, 60)
+        expect(code == 130, f"the launcher exited {code}, not 130 (128 + SIGINT)")
+        expect("interrupted (Interrupt): stopped the workers" in out, "no interruption message:\n" + out)
+        expect(not any(alive(pid) for pid in workers.values()), "a worker outlived the launcher")
+        print(f"ok: Ctrl-C reached the workers, launcher exited {code} after {seconds:.1f} s")
     elif case == "port":
         with socket.socket() as busy:
             busy.bind(("0.0.0.0", 0))

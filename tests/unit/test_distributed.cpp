@@ -1,6 +1,10 @@
 // The distributed layer on the CPU: launcher variables, the rendezvous
 // store, Gloo collectives and the gradient reducer, with ranks as threads.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -118,6 +122,42 @@ TEST(TcpStore, PortInUseAndNoServerAreClearErrors) {
   EXPECT_NE(error_of([&] { TcpStore client("127.0.0.1", free_port, 200ms); })
                 .find(fmt::format("rendezvous: no store at 127.0.0.1:{} after 0.2 s", free_port)),
             std::string::npos);
+}
+
+TEST(TcpStore, StrangersAreDroppedAndTheStoreGoesOn) {
+  const TcpStoreServer server(0);
+  // An HTTP probe: its "key length" would be ~790 MB. The server must drop
+  // the connection, not allocate it or end the process.
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const char request[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_GT(::send(probe, request, sizeof request - 1, MSG_NOSIGNAL), 0);
+  char reply = 0;
+  EXPECT_EQ(::recv(probe, &reply, 1, 0), 0) << "the server closes the connection";
+  ::close(probe);
+  TcpStore client("127.0.0.1", server.port(), 5s);
+  client.set("still", "here");
+  EXPECT_EQ(client.get_string("still"), "here");
+}
+
+TEST(RankThreads, ARankFailingBeforeTheRendezvousEndsTheOthersWaitsAtOnce) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message = error_of([] {
+    run_rank_threads(2, [](const RankEnvironment& env) {
+      if (env.rank == 1) YOLO_FAIL("no device for rank 1");
+      const Context ctx;
+      ProcessGroupOptions options;
+      options.serve_store = false;
+      options.timeout = 60s;
+      ProcessGroup group(ctx, env, options);  // would wait 60 s for rank 1
+    });
+  });
+  EXPECT_EQ(message, "rank 1: no device for rank 1") << "the cause, not rank 0's echo of it";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
 TEST(GlooCommunicator, AllReduceBroadcastAllGatherBarrier) {

@@ -4,7 +4,9 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "engine/core/backends.h"
 #include "engine/core/error.h"
@@ -122,10 +124,25 @@ int main(int argc, char** argv) {
       fmt::print("{}{}\n", s.table, s.str());
       return 0;
     }
+    std::vector<std::string> worker_argv(argv, argv + argc);
     if (app.count("--resume") > 0) {
       // The run goes on with the options it was started with; only where it
-      // runs (--device, --workers) may change.
+      // runs (--device, --workers, the launch flags) may change.
       const std::string path = resume.empty() ? yolo::latest_last_checkpoint(o.project) : resume;
+      std::string ignored;
+      for (const CLI::Option* option : app.get_options()) {
+        static const std::set<std::string> allowed = {
+            "--resume", "--device", "--workers", "--project", "--nproc-per-node", "--nnodes", "--node-rank",
+            "--master-addr", "--master-port", "--ddp-threads", "--ddp-timeout", "--bucket-mb", "--local-rank"};
+        if (option->count() > 0 && !allowed.count(option->get_name()))
+          ignored += (ignored.empty() ? "" : " ") + option->get_name();
+      }
+      if (!ignored.empty()) fmt::print("note: --resume goes on with the run's own options; ignored: {}\n", ignored);
+      // Workers resume this very file, not each the latest run it finds.
+      if (resume.empty()) {
+        const auto bare = std::find(worker_argv.begin(), worker_argv.end(), std::string("--resume"));
+        if (bare != worker_argv.end()) worker_argv.insert(bare + 1, path);
+      }
       yolo::TrainOptions resumed = yolo::read_resume_point(path).options;
       if (app.count("--device") > 0) resumed.device = o.device;
       if (app.count("--workers") > 0) resumed.workers = o.workers;
@@ -164,7 +181,7 @@ int main(int argc, char** argv) {
     }
     YOLO_CHECK(o.batch % ranks == 0, "--batch {} is not divisible by the {} ranks: give a multiple of {}", o.batch,
                ranks, ranks);
-    if (ranks > 1) return yolo::launch_workers(std::vector<std::string>(argv, argv + argc), launch);
+    if (ranks > 1) return yolo::launch_workers(worker_argv, launch);
     yolo::train(o);
     return 0;
   } catch (const yolo::Error& e) {
