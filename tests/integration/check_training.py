@@ -2,7 +2,9 @@
 has one row per epoch with ultralytics' columns, and the training loss
 (box + cls + dfl) of the last epoch is below the first's.
 
-    check_training.py RUN_DIR EPOCHS
+    check_training.py RUN_DIR EPOCHS [MIN_MAP50_95]
+
+With MIN_MAP50_95, the best epoch's mAP50-95 must reach it (learning for real).
 """
 import csv
 import os
@@ -27,7 +29,10 @@ def main():
     loss = [sum(float(r[c]) for c in ("train/box_loss", "train/cls_loss", "train/dfl_loss")) for r in rows]
     if not loss[-1] < loss[0]:
         sys.exit(f"the training loss did not decrease: {loss}")
-    print(f"ok: {epochs} epochs, loss {loss[0]:.3f} -> {loss[-1]:.3f}")
+    best = max(float(r["metrics/mAP50-95(B)"]) for r in rows)
+    if len(sys.argv) > 3 and not best >= float(sys.argv[3]):
+        sys.exit(f"the best mAP50-95 is {best:.4f}, below {sys.argv[3]}")
+    print(f"ok: {epochs} epochs, loss {loss[0]:.3f} -> {loss[-1]:.3f}, best mAP50-95 {best:.4f}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ TEST(RankEnvironment, ReadsTorchrunSlurmAndOpenMpiVariables) {
   EXPECT_EQ(t.master_port, 29600);
 
   const std::map<std::string, std::string> slurm = {{"SLURM_PROCID", "3"}, {"SLURM_LOCALID", "1"},
-                                                    {"SLURM_NTASKS", "4"}, {"SLURM_NTASKS_PER_NODE", "2(x2)"}};
+                                                    {"SLURM_NTASKS", "4"}, {"SLURM_TASKS_PER_NODE", "2(x2)"},
+                                                    {"MASTER_ADDR", "node01"}};
   const RankEnvironment s = read_rank_environment(lookup_in(slurm)).value();
   EXPECT_EQ(s.launcher, "slurm");
   EXPECT_EQ(s.rank, 3);
@@ -60,6 +61,11 @@ TEST(RankEnvironment, ReadsTorchrunSlurmAndOpenMpiVariables) {
   EXPECT_EQ(s.world_size, 4);
   EXPECT_EQ(s.local_world_size, 2);
   EXPECT_EQ(s.master_port, 29500) << "torchrun's default port";
+  // Across nodes, rank 0's address cannot be guessed.
+  std::map<std::string, std::string> slurm_no_master = slurm;
+  slurm_no_master.erase("MASTER_ADDR");
+  EXPECT_EQ(error_of([&] { read_rank_environment(lookup_in(slurm_no_master)); }),
+            "slurm: 4 ranks on several nodes need MASTER_ADDR (rank 0's node) and MASTER_PORT in the environment");
 
   const std::map<std::string, std::string> mpi = {{"OMPI_COMM_WORLD_RANK", "2"}, {"OMPI_COMM_WORLD_SIZE", "3"},
                                                   {"OMPI_COMM_WORLD_LOCAL_RANK", "2"},
