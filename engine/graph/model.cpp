@@ -390,12 +390,26 @@ void Model::fuse(const Context& ctx) {
     for (auto& m : r->modules) m->fuse(ctx);
 }
 
+void Model::set_inference_dtype(const Context& ctx, DType dtype) {
+  YOLO_CHECK(dtype == DType::f32 || dtype == DType::f16 || dtype == DType::bf16,
+             "inference dtype {}: expected f32, f16 or bf16", dtype_name(dtype));
+  inference_dtype_ = dtype;
+  for (auto& r : rows_)
+    for (auto& m : r->modules) m->set_inference_dtype(ctx, dtype);
+}
+
 void Model::set_batchnorm_sync(BatchNormSync* sync) {
   for (auto& r : rows_)
     for (auto& m : r->modules) m->set_batchnorm_sync(sync);
 }
 
-Tensors Model::forward(const Context& ctx, const Tensor& image) {
+Tensors Model::forward(const Context& ctx, const Tensor& input) {
+  const bool half = !training_ && inference_dtype_ != DType::f32;
+  Tensor image = input;
+  if (half && input.dtype() != inference_dtype_) {
+    image = ctx.empty(input.shape(), inference_dtype_);
+    copy_cast(ctx, input, image);
+  }
   YOLO_CHECK(image.ndim() == 4 && image.dim(3) == config_.input_channels,
              "model {}: the input must be (B, H, W, {}), got {}", config_.stem, config_.input_channels, image.str());
   const double max_stride = *std::max_element(strides().begin(), strides().end());
@@ -427,6 +441,13 @@ Tensors Model::forward(const Context& ctx, const Tensor& image) {
   last_forward_trained_ = training_;
   Tensors out = std::move(rows_.back()->output);
   rows_.back()->output.clear();
+  if (half) {
+    for (Tensor& o : out) {
+      Tensor f32 = ctx.empty(o.shape(), DType::f32);
+      copy_cast(ctx, o, f32);
+      o = f32;
+    }
+  }
   return out;
 }
 

@@ -15,6 +15,10 @@ namespace yolo {
 
 class Detect;
 
+// --half: f16 on CUDA; bf16 on the CPU, where oneDNN has bf16 convolutions
+// and no f16 ones.
+inline DType half_precision_for(const Device& device) { return device.is_cuda() ? DType::f16 : DType::bf16; }
+
 struct ModelSummary {
   int layers = 0;               // leaf torch modules, as ultralytics 8.4 counts them
   std::int64_t parameters = 0;  // every element
@@ -52,6 +56,9 @@ class Model {
   // Inference: batch norms folded into their convolutions (see
   // Module::fuse). Call once the weights are final; eval mode only.
   void fuse(const Context& ctx);
+  // Inference in f16 or bf16 (f32: off): eval forwards cast the image to
+  // dtype, run every layer in it, and return f32 outputs. Call after fuse().
+  void set_inference_dtype(const Context& ctx, DType dtype);
   bool training() const { return training_; }
 
   // image (B, H, W, C). Training: per level (B, H/s, W/s, 4*reg_max + nc);
@@ -75,6 +82,7 @@ class Model {
   std::vector<std::unique_ptr<Row>> rows_;
   std::vector<int> last_use_;  // the last row reading each row's output
   bool training_ = true;
+  DType inference_dtype_ = DType::f32;
   bool last_forward_trained_ = false;  // backward follows a training forward, once
 };
 

@@ -15,6 +15,10 @@ void Module::fuse(const Context& ctx) {
   for (Module* c : children_) c->fuse(ctx);
 }
 
+void Module::set_inference_dtype(const Context& ctx, DType dtype) {
+  for (Module* c : children_) c->set_inference_dtype(ctx, dtype);
+}
+
 double Module::last_flops() const {
   double total = 0.0;
   for (const Module* c : children_) total += c->last_flops();

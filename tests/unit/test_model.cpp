@@ -231,6 +231,24 @@ TEST(Model, FusedBatchNormsGiveTheSameEvalOutputs) {
   EXPECT_NO_THROW(model.forward(ctx, image)) << "training forwards ignore the folded copy";
 }
 
+TEST(Model, HalfPrecisionInferenceStaysCloseToFloat) {
+  // bf16 on the CPU (--half there): 8 mantissa bits, so the decoded boxes
+  // and scores agree with f32 to about 1% of their scale, not to the last digit.
+  Context ctx;
+  Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 3));
+  for (std::uint32_t k = 0; k < 3; ++k) model.forward(ctx, test::random_uniform(ctx, {2, 64, 64, 3}, 70 + k, 0, 1));
+  model.train(false);
+  model.fuse(ctx);
+  const Tensor image = test::random_uniform(ctx, {2, 64, 96, 3}, 80, 0, 1);
+  const Tensor full = model.forward(ctx, image)[0];
+  model.set_inference_dtype(ctx, half_precision_for(ctx.device()));
+  const Tensor half = model.forward(ctx, image)[0];
+  EXPECT_EQ(half.dtype(), DType::f32) << "outputs come back in f32";
+  test::expect_close_to_scale(half, full, 3e-2, "bf16 inference against f32");
+  model.set_inference_dtype(ctx, DType::f32);
+  test::expect_close_to_scale(model.forward(ctx, image)[0], full, 1e-6, "back to f32");
+}
+
 TEST(Model, BackwardNeedsTheTrainingForwardJustBeforeIt) {
   Context ctx;
   Model model(ctx, load_model_config("yolov8n.yaml", kModelDirs, 2));

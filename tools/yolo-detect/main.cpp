@@ -59,9 +59,9 @@ void write_labels(const fs::path& file, const std::vector<yolo::PredictedBox>& f
 
 int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
-  if (f.half) fmt::print(stderr, "yolo-detect: --half: f16 inference is not available yet; running in f32\n");
   const auto model = yolo::load_model(ctx, f.weights);
   model->fuse(ctx);  // as ultralytics' predict: batch norms folded into the convolutions
+  if (f.half) model->set_inference_dtype(ctx, yolo::half_precision_for(ctx.device()));
   std::vector<std::string> names = yolo::checkpoint_class_names(f.weights);
   yolo::NmsOptions nms;
   nms.conf = f.conf, nms.iou = f.iou, nms.max_det = f.max_det, nms.classes = f.classes;
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   app.add_flag("--save-conf", f.save_conf, "with --save-txt, add the confidence");
   app.add_flag("--save-json", f.save_json, "write COCO-format detections (predictions.json)");
   app.add_flag("--nosave", f.nosave, "do not write annotated images or videos");
-  app.add_flag("--half", f.half, "f16 inference (not available yet: f32 is used)");
+  app.add_flag("--half", f.half, "half-precision inference (f16 on CUDA, bf16 on the CPU)");
   yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);

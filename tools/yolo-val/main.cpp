@@ -28,13 +28,13 @@ struct Flags {
 
 int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
-  if (f.half) fmt::print(stderr, "yolo-val: --half: f16 inference is not available yet; evaluating in f32\n");
   const yolo::DataConfig config = yolo::load_data_config(f.data);
   YOLO_CHECK(f.split == "val" || f.split == "test", "--split {}: expected val or test", f.split);
   const auto& entries = f.split == "val" ? config.val : config.test;
   YOLO_CHECK(!entries.empty(), "{}: no '{}' split", f.data, f.split);
   const auto model = yolo::load_model(ctx, f.weights);
   model->fuse(ctx);  // as ultralytics' val: batch norms folded into the convolutions
+  if (f.half) model->set_inference_dtype(ctx, yolo::half_precision_for(ctx.device()));
   YOLO_CHECK(model->config().nc == config.nc, "{} has {} classes, {} has {}", f.weights, model->config().nc, f.data,
              config.nc);
   yolo::Diagnostics diag;
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", f.name, "save to project/name");
   app.add_flag("--exist-ok", f.exist_ok, "reuse project/name");
   app.add_flag("--save-json", f.save_json, "write COCO-format detections (predictions.json)");
-  app.add_flag("--half", f.half, "f16 inference (not available yet: f32 is used)");
+  app.add_flag("--half", f.half, "half-precision inference (f16 on CUDA, bf16 on the CPU)");
   yolo::quiet_image_library_logs();
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "engine/graph/modules/conv2d_layer.h"
 
+#include "engine/ops/elementwise.h"
+
 namespace yolo {
 
 int autopad(int kernel, int dilation) { return dilation * (kernel - 1) / 2; }
@@ -17,10 +19,26 @@ Conv2dLayer::Conv2dLayer(ParameterStore& store, const std::string& prefix, std::
   }
 }
 
+// A copy of t in dtype.
+Tensor cast_copy(const Context& ctx, const Tensor& t, DType dtype) {
+  Tensor out = ctx.empty(t.shape(), dtype);
+  copy_cast(ctx, t, out);
+  return out;
+}
+
+void Conv2dLayer::set_inference_dtype(const Context& ctx, DType dtype) {
+  inference_weight_ = inference_bias_ = Tensor();
+  if (dtype == DType::f32) return;
+  inference_weight_ = cast_copy(ctx, weight_->value, dtype);
+  if (bias_ != nullptr) inference_bias_ = cast_copy(ctx, bias_->value, dtype);
+}
+
 Tensor Conv2dLayer::apply(const Context& ctx, const Tensor& x) {
-  const Tensor& w = weight_->value;
+  const bool half = !training_ && inference_weight_.defined();
+  const Tensor& w = half ? inference_weight_ : weight_->value;
+  const Tensor b = bias_ == nullptr ? Tensor() : half ? inference_bias_ : bias_->value;
   Tensor y = ctx.empty(conv2d_output_shape(x.shape(), w.shape(), geometry_), x.dtype());
-  conv2d_forward(ctx, x, w, bias_ != nullptr ? bias_->value : Tensor(), geometry_, y);
+  conv2d_forward(ctx, x, w, b, geometry_, y);
   flops_ = static_cast<double>(y.numel()) * static_cast<double>(w.numel() / w.dim(0));
   return y;
 }

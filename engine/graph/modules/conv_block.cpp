@@ -1,5 +1,7 @@
 #include "engine/graph/modules/conv_block.h"
 
+#include "engine/ops/elementwise.h"
+
 namespace yolo {
 
 ConvBlock::ConvBlock(ParameterStore& store, const std::string& prefix, std::int64_t c1, std::int64_t c2, int kernel,
@@ -31,6 +33,17 @@ void ConvBlock::fuse(const Context& ctx) {
   fused_weight_ = ctx.empty(w.shape(), w.dtype());
   fused_bias_ = ctx.empty({w.dim(0)}, w.dtype());
   fold_batchnorm(ctx, w, Tensor(), bn, fused_weight_, fused_bias_);
+}
+
+void ConvBlock::set_inference_dtype(const Context& ctx, DType dtype) {
+  Module::set_inference_dtype(ctx, dtype);  // the unfused path's convolution
+  if (!fused_weight_.defined()) return;
+  fuse(ctx);  // folded in f32 from the current weights, then rounded once
+  if (dtype == DType::f32) return;
+  Tensor w = ctx.empty(fused_weight_.shape(), dtype), b = ctx.empty(fused_bias_.shape(), dtype);
+  copy_cast(ctx, fused_weight_, w);
+  copy_cast(ctx, fused_bias_, b);
+  fused_weight_ = w, fused_bias_ = b;
 }
 
 Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {

@@ -30,6 +30,7 @@ class ConvBlock : public UnaryModule {
   // w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps):
   // an eval forward is then one convolution with the activation fused.
   void fuse(const Context& ctx) override;
+  void set_inference_dtype(const Context& ctx, DType dtype) override;
 
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
@@ -38,7 +39,7 @@ class ConvBlock : public UnaryModule {
   Conv2dLayer conv_;
   BatchNorm bn_;
   BatchNormSync* sync_ = nullptr;  // SyncBN, when set
-  Tensor fused_weight_, fused_bias_;  // after fuse()
+  Tensor fused_weight_, fused_bias_;  // after fuse(), in the inference dtype
   Parameter* gamma_;
   Parameter* beta_;
   Buffer* running_mean_;
