@@ -390,12 +390,17 @@ void Model::fuse(const Context& ctx) {
     for (auto& m : r->modules) m->fuse(ctx);
 }
 
-void Model::set_inference_dtype(const Context& ctx, DType dtype) {
+void Model::set_half_precision(const Context& ctx, DType dtype, bool in_training) {
   YOLO_CHECK(dtype == DType::f32 || dtype == DType::f16 || dtype == DType::bf16,
-             "inference dtype {}: expected f32, f16 or bf16", dtype_name(dtype));
-  inference_dtype_ = dtype;
+             "half precision {}: expected f32 (off), f16 or bf16", dtype_name(dtype));
+  half_dtype_ = dtype;
+  half_in_training_ = in_training && dtype != DType::f32;
+  refresh_half_weights(ctx);
+}
+
+void Model::refresh_half_weights(const Context& ctx) {
   for (auto& r : rows_)
-    for (auto& m : r->modules) m->set_inference_dtype(ctx, dtype);
+    for (auto& m : r->modules) m->set_half_precision(ctx, half_dtype_);
 }
 
 void Model::set_batchnorm_sync(BatchNormSync* sync) {
@@ -404,10 +409,10 @@ void Model::set_batchnorm_sync(BatchNormSync* sync) {
 }
 
 Tensors Model::forward(const Context& ctx, const Tensor& input) {
-  const bool half = !training_ && inference_dtype_ != DType::f32;
+  const bool half = half_dtype_ != DType::f32 && (!training_ || half_in_training_);
   Tensor image = input;
-  if (half && input.dtype() != inference_dtype_) {
-    image = ctx.empty(input.shape(), inference_dtype_);
+  if (half && input.dtype() != half_dtype_) {
+    image = ctx.empty(input.shape(), half_dtype_);
     copy_cast(ctx, input, image);
   }
   YOLO_CHECK(image.ndim() == 4 && image.dim(3) == config_.input_channels,
@@ -458,9 +463,19 @@ void Model::backward(const Context& ctx, const Tensors& grad_outputs, const Grad
              "model {}: backward got {} gradients for {} outputs", config_.stem, grad_outputs.size(),
              rows_.back()->output_count);
   last_forward_trained_ = false;
+  // Mixed precision: the layers take their gradients in the half dtype.
+  Tensors half_grads;
+  if (half_in_training_) {
+    for (const Tensor& g : grad_outputs) {
+      Tensor h = ctx.empty(g.shape(), half_dtype_);
+      copy_cast(ctx, g, h);
+      half_grads.push_back(h);
+    }
+  }
+  const Tensors& outer = half_in_training_ ? half_grads : grad_outputs;
   // grads[k][t]: the gradient of row k's output t (undefined: none reached it).
   std::vector<Tensors> grads(rows_.size());
-  grads.back() = grad_outputs;
+  grads.back() = outer;
   for (std::size_t k = rows_.size(); k-- > 0;) {
     Row& r = *rows_[k];
     const bool reached = std::any_of(grads[k].begin(), grads[k].end(), [](const Tensor& g) { return g.defined(); });

@@ -56,9 +56,15 @@ class Model {
   // Inference: batch norms folded into their convolutions (see
   // Module::fuse). Call once the weights are final; eval mode only.
   void fuse(const Context& ctx);
-  // Inference in f16 or bf16 (f32: off): eval forwards cast the image to
-  // dtype, run every layer in it, and return f32 outputs. Call after fuse().
-  void set_inference_dtype(const Context& ctx, DType dtype);
+  // Half precision (f16 or bf16; f32: off). Every layer runs in dtype on
+  // half copies of the weights; forwards cast the image in and return f32
+  // outputs. Eval forwards only (--half inference; call after fuse()), or
+  // training ones too (mixed precision: backward takes f32 output gradients
+  // and adds to the f32 master gradients).
+  void set_half_precision(const Context& ctx, DType dtype, bool in_training = false);
+  // Mixed precision: after each optimizer step the half copies follow the
+  // f32 weights.
+  void refresh_half_weights(const Context& ctx);
   bool training() const { return training_; }
 
   // image (B, H, W, C). Training: per level (B, H/s, W/s, 4*reg_max + nc);
@@ -82,7 +88,8 @@ class Model {
   std::vector<std::unique_ptr<Row>> rows_;
   std::vector<int> last_use_;  // the last row reading each row's output
   bool training_ = true;
-  DType inference_dtype_ = DType::f32;
+  DType half_dtype_ = DType::f32;
+  bool half_in_training_ = false;
   bool last_forward_trained_ = false;  // backward follows a training forward, once
 };
 

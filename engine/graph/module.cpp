@@ -15,8 +15,8 @@ void Module::fuse(const Context& ctx) {
   for (Module* c : children_) c->fuse(ctx);
 }
 
-void Module::set_inference_dtype(const Context& ctx, DType dtype) {
-  for (Module* c : children_) c->set_inference_dtype(ctx, dtype);
+void Module::set_half_precision(const Context& ctx, DType dtype) {
+  for (Module* c : children_) c->set_half_precision(ctx, dtype);
 }
 
 double Module::last_flops() const {

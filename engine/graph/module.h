@@ -42,10 +42,11 @@ class Module {
   // convolution (from the current weights; eval forwards use the folded
   // copy, training forwards never do).
   virtual void fuse(const Context& ctx);
-  // Inference in half precision (f16, bf16; f32 = off): modules with
-  // weights keep copies of them in `dtype` (from the current weights, after
-  // fuse()) for eval forwards.
-  virtual void set_inference_dtype(const Context& ctx, DType dtype);
+  // Half precision (f16, bf16; f32 = off), for --half inference or mixed
+  // precision training: modules with weights keep copies of them in `dtype`
+  // (from the current f32 weights; call again after they change) and use
+  // them whenever their input comes in that dtype.
+  virtual void set_half_precision(const Context& ctx, DType dtype);
   bool training() const { return training_; }
   // The first layer reads the image, whose gradient nobody wants.
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }

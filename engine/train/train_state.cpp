@@ -33,7 +33,7 @@ json options_json(const TrainOptions& o) {
           {"optimizer", o.optimizer}, {"epochs", o.epochs}, {"batch", o.batch}, {"imgsz", o.imgsz},
           {"workers", o.workers}, {"close_mosaic", o.close_mosaic}, {"min_items", o.min_items},
           {"patience", o.patience}, {"save_period", o.save_period}, {"cos_lr", o.cos_lr}, {"noval", o.noval}, {"nosave", o.nosave},
-          {"seed", o.seed}, {"sync_bn", o.sync_bn}};
+          {"seed", o.seed}, {"sync_bn", o.sync_bn}, {"amp", o.amp}, {"amp_dtype", o.amp_dtype}};
 }
 
 TrainOptions options_from(const json& j) {
@@ -45,13 +45,14 @@ TrainOptions options_from(const json& j) {
   j.at("workers").get_to(o.workers), j.at("close_mosaic").get_to(o.close_mosaic);
   j.at("min_items").get_to(o.min_items), j.at("patience").get_to(o.patience), j.at("save_period").get_to(o.save_period), j.at("cos_lr").get_to(o.cos_lr);
   j.at("noval").get_to(o.noval), j.at("nosave").get_to(o.nosave), j.at("seed").get_to(o.seed);
-  j.at("sync_bn").get_to(o.sync_bn);
+  j.at("sync_bn").get_to(o.sync_bn), j.at("amp").get_to(o.amp), j.at("amp_dtype").get_to(o.amp_dtype);
   return o;
 }
 
 json state_json(const TrainState& s) {
   return {{"epochs_done", s.epochs_done}, {"best_fitness", s.best_fitness}, {"best_epoch", s.best_epoch},
-          {"last_step", s.last_step}, {"ema_updates", s.ema_updates}, {"optimizer_steps", s.optimizer_steps}};
+          {"last_step", s.last_step}, {"ema_updates", s.ema_updates}, {"optimizer_steps", s.optimizer_steps},
+          {"amp_scale", s.amp_scale}, {"amp_good_steps", s.amp_good_steps}};
 }
 
 TrainState state_from(const json& j) {
@@ -59,6 +60,7 @@ TrainState state_from(const json& j) {
   j.at("epochs_done").get_to(s.epochs_done), j.at("best_fitness").get_to(s.best_fitness);
   j.at("best_epoch").get_to(s.best_epoch), j.at("last_step").get_to(s.last_step);
   j.at("ema_updates").get_to(s.ema_updates), j.at("optimizer_steps").get_to(s.optimizer_steps);
+  j.at("amp_scale").get_to(s.amp_scale), j.at("amp_good_steps").get_to(s.amp_good_steps);
   return s;
 }
 

@@ -26,6 +26,8 @@ struct TrainState {
   int best_epoch = -1;          // -1: none yet
   std::int64_t last_step = -1;  // the iteration of the last optimizer step
   std::int64_t ema_updates = 0, optimizer_steps = 0;
+  float amp_scale = 65536.0f;  // fp16 mixed precision's loss scale
+  int amp_good_steps = 0;
 };
 
 // Metadata entries ("train_options", "train_state") and tensors

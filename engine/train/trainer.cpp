@@ -29,6 +29,7 @@
 #include "engine/loss/batch_targets.h"
 #include "engine/ops/elementwise.h"
 #include "engine/optim/ema.h"
+#include "engine/optim/grad_scaler.h"
 #include "engine/optim/optimizer.h"
 #include "engine/train/plot_results.h"
 #include "engine/train/progress_bar.h"
@@ -77,9 +78,10 @@ OptimizerOptions choose_optimizer(const TrainOptions& o, Hyperparameters& hyp, s
 std::string args_yaml(const TrainOptions& o) {
   return fmt::format(
       "data: {}\ncfg: {}\nweights: '{}'\nhyp: {}\nepochs: {}\nbatch: {}\nimgsz: {}\ndevice: {}\nworkers: {}\n"
-      "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\nsync_bn: {}\n",
+      "close_mosaic: {}\nmin_items: {}\noptimizer: {}\ncos_lr: {}\npatience: {}\nseed: {}\ncache: {}\nsync_bn: {}\n"
+      "amp: {}\namp_dtype: '{}'\n",
       o.data, o.cfg, o.weights, o.hyp, o.epochs, o.batch, o.imgsz, o.device, o.workers, o.close_mosaic, o.min_items,
-      o.optimizer, o.cos_lr, o.patience, o.seed, o.cache, o.sync_bn);
+      o.optimizer, o.cos_lr, o.patience, o.seed, o.cache, o.sync_bn, o.amp, o.amp_dtype);
 }
 
 std::string file_text(const std::string& path) {
@@ -112,6 +114,17 @@ std::vector<std::string> csv_rows(const fs::path& file, int rows) {
   std::getline(in, line);  // the header
   while (static_cast<int>(out.size()) < rows && std::getline(in, line)) out.push_back(line);
   return out;
+}
+
+// The half dtype of mixed-precision training, or f32 (off): fp16 by default
+// on CUDA; on the CPU only bf16 when asked for.
+DType amp_dtype(const TrainOptions& o, const Device& device) {
+  YOLO_CHECK(o.amp_dtype.empty() || o.amp_dtype == "fp16" || o.amp_dtype == "bf16",
+             "--amp-dtype {}: expected fp16 or bf16", o.amp_dtype);
+  if (!o.amp) return DType::f32;
+  if (device.is_cuda()) return o.amp_dtype == "bf16" ? DType::bf16 : DType::f16;
+  YOLO_CHECK(o.amp_dtype != "fp16", "--amp-dtype fp16 needs CUDA (the CPU has no f16 convolutions): use bf16, or --no-amp");
+  return o.amp_dtype == "bf16" ? DType::bf16 : DType::f32;
 }
 
 // Rank 0's decision to stop, on every rank (all ranks leave the epoch loop
@@ -225,6 +238,13 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     for (int k = 0; k < 2; ++k)
       if (optimizer.state(k).defined()) group->communicator().broadcast(optimizer.state(k), 0);
   }
+  // Mixed precision: the layers run in the half dtype on copies of the f32
+  // master weights; fp16 needs a loss scale.
+  const DType half = amp_dtype(o, ctx.device());
+  if (half != DType::f32) model->set_half_precision(ctx, half, /*in_training=*/true);
+  GradScaler scaler(half == DType::f16);
+  scaler.restore(state.amp_scale, state.amp_good_steps);
+  std::int64_t skipped_steps = 0;
   std::unique_ptr<GradientReducer> reducer;
   if (group) reducer = std::make_unique<GradientReducer>(model->store(), group->communicator(),
                                                          ReducerOptions{distributed->bucket_bytes, std::size_t{1} << 20});
@@ -309,6 +329,9 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
       YOLO_CHECK(std::isfinite(v[3]), "the loss is {} at epoch {}, batch {}: stopping{}", v[3], epoch + 1,
                  batch->number + 1, epoch > 0 && !o.nosave ? " (weights/last.safetensors holds the last good epoch)" : "");
       const bool update = ni - last_step >= settings.accumulate;
+      if (scaler.enabled()) {
+        for (Tensor& g : grads) scale(ctx, scaler.scale(), g, g);  // backward of loss x scale
+      }
       if (reducer) {
         // ultralytics multiplies the loss by the world size: the average
         // over ranks is then the sum of their gradients.
@@ -321,10 +344,20 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
         model->backward(ctx, grads);
       }
       if (update) {
-        clip_grad_norm(ctx, model->store(), 10.0f);
-        optimizer.step(ctx, settings.lr);
+        if (scaler.enabled()) scale(ctx, 1.0f / scaler.scale(), model->store().grads(), model->store().grads());
+        const Tensor norm = clip_grad_norm(ctx, model->store(), 10.0f);
+        // Mixed precision: a gradient that overflowed the half dtype skips
+        // the step (the same on every rank: their gradients are the same).
+        const bool finite = half == DType::f32 || std::isfinite(to_host(ctx, norm).data<float>()[0]);
+        if (finite) {
+          optimizer.step(ctx, settings.lr);
+          if (main_rank) ema.update(ctx, model->store());  // only rank 0 validates and saves
+        } else {
+          ++skipped_steps;
+        }
+        scaler.update(finite);
         model->zero_grad(ctx);
-        if (main_rank) ema.update(ctx, model->store());  // only rank 0 validates and saves
+        if (half != DType::f32) model->refresh_half_weights(ctx);
         last_step = ni;
       }
       for (int k = 0; k < 3; ++k) sums[k] += v[k];
@@ -353,9 +386,14 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
     }
     fmt::print("epoch {}/{}: box {:.4f} cls {:.4f} dfl {:.4f}, {:.2f} it/s{}\n", epoch + 1, o.epochs, box, cls, dfl,
                batches / seconds,
-               communication > 0 ? fmt::format("; all-reduce {:.2f} s, {:.0f}% hidden behind backward", communication,
+               (half != DType::f32 ? fmt::format("; {} mixed precision{}", dtype_name(half),
+                                                 scaler.enabled() ? fmt::format(", loss scale {:g}, {} steps skipped",
+                                                                                scaler.scale(), skipped_steps)
+                                                                  : "")
+                                   : "") +
+               (communication > 0 ? fmt::format("; all-reduce {:.2f} s, {:.0f}% hidden behind backward", communication,
                                                100.0 * (1.0 - std::min(exposed / communication, 1.0)))
-                                 : "");
+                                 : ""));
     std::fflush(stdout);  // progress shows as it happens, also through a pipe
 
     ema.copy_to(ctx, ema_model.store());
@@ -389,7 +427,8 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
                                                        {"fitness", fmt::format("{:.6f}", metrics.fitness)},
                                                        {"names", names}};
       // last also holds what --resume needs.
-      state = {epoch + 1, result.best_fitness, best_epoch, last_step, ema.updates(), optimizer.steps()};
+      state = {epoch + 1,       result.best_fitness, best_epoch,       last_step,
+               ema.updates(),   optimizer.steps(),   scaler.scale(),   scaler.good_steps()};
       std::map<std::string, std::string> last_meta = train_state_metadata(o, state);
       last_meta.insert(meta.begin(), meta.end());
       const auto train_tensors = train_state_tensors(ctx, model->store(), optimizer, accumulating);

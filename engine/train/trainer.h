@@ -22,6 +22,10 @@ struct TrainOptions {
   int save_period = -1;  // > 0: weights/epochN.safetensors every N epochs (with the state to resume from)
   bool exist_ok = false, cos_lr = false, noval = false, nosave = false;
   bool sync_bn = false;  // SyncBN across the ranks of a data-parallel run
+  // Mixed precision: on CUDA on by default in fp16 (or bf16); on the CPU off
+  // (f32) unless bf16 is asked for (oneDNN has bf16 convolutions, no f16).
+  bool amp = true;
+  std::string amp_dtype;  // "fp16", "bf16", or "" (fp16 on CUDA)
   bool dry_run = false;
   // --resume: a run's weights/last.safetensors; the run goes on in its
   // directory from the epoch after the one saved (see train_state.h).

@@ -321,6 +321,43 @@ TEST(GradientReducer, BucketsReduceWhileBackwardGoesOn) {
   });
 }
 
+// What each of two ranks (threads) holds after training `steps` on its
+// half of each batch: weights and buffers, flat. Rank 1 starts from other
+// weights, so the start-of-training broadcast must bring it to rank 0's.
+struct RankState {
+  std::vector<float> weights, buffers;
+};
+
+std::vector<RankState> train_two_ranks(const ModelConfig& config, const std::vector<test::Step>& steps, bool sync_bn) {
+  std::vector<RankState> states(2);
+  run_rank_threads(2, [&](const RankEnvironment& env) {
+    const Context ctx(Device::cpu(), ContextOptions{1, 0});
+    ProcessGroupOptions options;
+    options.serve_store = false;
+    options.timeout = 60s;
+    ProcessGroup group(ctx, env, options);
+    CommunicatorBatchNormSync sync(group.communicator());
+    Model model(ctx, config);
+    if (sync_bn) model.set_batchnorm_sync(&sync);
+    if (env.rank == 1) fill(ctx, model.store().values(), 0.5);
+    broadcast_model_state(group.communicator(), model.store());
+    Optimizer optimizer(ctx, model.store(), OptimizerOptions{});
+    GradientReducer reducer(model.store(), group.communicator(), {std::size_t{256} << 10, std::size_t{32} << 10});
+    for (const test::Step& step : steps) {
+      reducer.begin_backward(true);
+      test::backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
+      reducer.finish();
+      test::sgd_step(ctx, model, optimizer);
+    }
+    const Tensor& v = model.store().values();
+    const Tensor& b = model.store().buffer_values();
+    RankState& state = states[static_cast<std::size_t>(env.rank)];
+    state.weights.assign(v.data<float>(), v.data<float>() + v.numel());
+    state.buffers.assign(b.data<float>(), b.data<float>() + b.numel());
+  });
+  return states;
+}
+
 // The data-parallel invariant. Two ranks, each with half of a batch, take
 // exactly the steps one process takes when it accumulates the gradients of
 // the same two halves: the reducer averages, and the loss is scaled by the
@@ -341,31 +378,10 @@ TEST(DataParallel, TwoRanksStepAsOneProcessOverTheSameHalves) {
     test::sgd_step(host, reference, reference_optimizer);
   }
 
-  std::vector<std::vector<float>> weights(2);
-  run_rank_threads(2, [&](const RankEnvironment& env) {
-    const Context ctx(Device::cpu(), ContextOptions{1, 0});
-    ProcessGroupOptions options;
-    options.serve_store = false;
-    options.timeout = 60s;
-    ProcessGroup group(ctx, env, options);
-    Model model(ctx, config);
-    // Rank 1 starts elsewhere: the broadcast must bring it to rank 0's weights.
-    if (env.rank == 1) fill(ctx, model.store().values(), 0.5);
-    broadcast_model_state(group.communicator(), model.store());
-    Optimizer optimizer(ctx, model.store(), OptimizerOptions{});
-    GradientReducer reducer(model.store(), group.communicator(), {std::size_t{256} << 10, std::size_t{32} << 10});
-    for (const test::Step& step : steps) {
-      reducer.begin_backward(true);
-      test::backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
-      reducer.finish();
-      test::sgd_step(ctx, model, optimizer);
-    }
-    const Tensor& v = model.store().values();
-    weights[static_cast<std::size_t>(env.rank)].assign(v.data<float>(), v.data<float>() + v.numel());
-  });
+  const std::vector<RankState> ranks = train_two_ranks(config, steps, /*sync_bn=*/false);
   const Tensor& expected = reference.store().values();
-  test::expect_close(weights[0].data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
-  EXPECT_EQ(weights[0], weights[1]) << "the ranks' weights are bit-identical";
+  test::expect_close(ranks[0].weights.data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
+  EXPECT_EQ(ranks[0].weights, ranks[1].weights) << "the ranks' weights are bit-identical";
 }
 
 // SyncBN: two ranks, each with half of a batch, take the steps one process
@@ -398,37 +414,15 @@ TEST(DataParallel, SyncBatchNormStepsAsOneProcessOverTheWholeBatch) {
     test::sgd_step(host, reference, reference_optimizer);
   }
 
-  std::vector<std::vector<float>> weights(2), buffers(2);
-  run_rank_threads(2, [&](const RankEnvironment& env) {
-    const Context ctx(Device::cpu(), ContextOptions{1, 0});
-    ProcessGroupOptions options;
-    options.serve_store = false;
-    options.timeout = 60s;
-    ProcessGroup group(ctx, env, options);
-    Model model(ctx, config);
-    CommunicatorBatchNormSync sync(group.communicator());
-    model.set_batchnorm_sync(&sync);
-    Optimizer optimizer(ctx, model.store(), OptimizerOptions{});
-    GradientReducer reducer(model.store(), group.communicator(), {std::size_t{256} << 10, std::size_t{32} << 10});
-    for (const test::Step& step : steps) {
-      reducer.begin_backward(true);
-      test::backward_half(ctx, model, step, env.rank, 2.0f, reducer.hook());
-      reducer.finish();
-      test::sgd_step(ctx, model, optimizer);
-    }
-    const Tensor& v = model.store().values();
-    const Tensor& b = model.store().buffer_values();
-    weights[static_cast<std::size_t>(env.rank)].assign(v.data<float>(), v.data<float>() + v.numel());
-    buffers[static_cast<std::size_t>(env.rank)].assign(b.data<float>(), b.data<float>() + b.numel());
-  });
+  const std::vector<RankState> ranks = train_two_ranks(config, steps, /*sync_bn=*/true);
   const Tensor& expected = reference.store().values();
-  test::expect_close(weights[0].data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
-  EXPECT_EQ(weights[0], weights[1]) << "the ranks' weights are bit-identical";
+  test::expect_close(ranks[0].weights.data(), expected.data<float>(), expected.numel(), 1e-5, 1e-6, "rank 0's weights");
+  EXPECT_EQ(ranks[0].weights, ranks[1].weights) << "the ranks' weights are bit-identical";
   // The running statistics too: every rank's are the global batch's.
   const Tensor& expected_buffers = reference.store().buffer_values();
-  test::expect_close(buffers[0].data(), expected_buffers.data<float>(), expected_buffers.numel(), 1e-5, 1e-6,
+  test::expect_close(ranks[0].buffers.data(), expected_buffers.data<float>(), expected_buffers.numel(), 1e-5, 1e-6,
                      "rank 0's running statistics");
-  EXPECT_EQ(buffers[0], buffers[1]) << "the ranks' running statistics are bit-identical";
+  EXPECT_EQ(ranks[0].buffers, ranks[1].buffers) << "the ranks' running statistics are bit-identical";
 }
 
 }  // namespace

@@ -241,11 +241,11 @@ TEST(Model, HalfPrecisionInferenceStaysCloseToFloat) {
   model.fuse(ctx);
   const Tensor image = test::random_uniform(ctx, {2, 64, 96, 3}, 80, 0, 1);
   const Tensor full = model.forward(ctx, image)[0];
-  model.set_inference_dtype(ctx, half_precision_for(ctx.device()));
+  model.set_half_precision(ctx, half_precision_for(ctx.device()));
   const Tensor half = model.forward(ctx, image)[0];
   EXPECT_EQ(half.dtype(), DType::f32) << "outputs come back in f32";
   test::expect_close_to_scale(half, full, 3e-2, "bf16 inference against f32");
-  model.set_inference_dtype(ctx, DType::f32);
+  model.set_half_precision(ctx, DType::f32);
   test::expect_close_to_scale(model.forward(ctx, image)[0], full, 1e-6, "back to f32");
 }
 

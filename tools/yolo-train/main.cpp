@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   int nc = 0, local_rank = -1;
   float label_smoothing = 0.0f;
   bool amp = true, no_amp = false;
-  std::string amp_dtype = "fp16", resume;
+  std::string resume;
   app.add_flag("--version", version, "print the version, the backends built in and the devices found");
   app.add_flag("--dry-run", dry_run,
                "print the resolved model and its summary, then exit; with --data, resolve and check the whole run");
@@ -75,9 +75,10 @@ int main(int argc, char** argv) {
       ->expected(0, 1);
   app.add_option("--label-smoothing", label_smoothing, "ignored (ultralytics dropped it)");
   app.add_option("--save-period", o.save_period, "also save weights/epochN.safetensors every N epochs (< 1: never)");
-  app.add_flag("--amp", amp, "mixed precision on CUDA (f32 on the CPU)");
+  app.add_flag("--amp", amp, "mixed precision: fp16 on CUDA (the default); on the CPU only with --amp-dtype bf16");
   app.add_flag("--no-amp", no_amp, "f32 everywhere");
-  app.add_option("--amp-dtype", amp_dtype, "fp16 or bf16")->check(CLI::IsMember({"fp16", "bf16"}));
+  app.add_option("--amp-dtype", o.amp_dtype, "fp16 or bf16 (bf16 also on CPUs with bf16 convolutions)")
+      ->check(CLI::IsMember({"fp16", "bf16"}));
   app.add_flag("--sync-bn", o.sync_bn, "batch norm over the global batch (all ranks' images)");
   app.add_option("--local-rank,--local_rank", local_rank, "set by launchers; ignored");
   // Data-parallel training (torchrun's flags).
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
       fmt::print("{}{}\n", s.table, s.str());
       return 0;
     }
+    o.amp = amp && !no_amp;
     std::vector<std::string> worker_argv(argv, argv + argc);
     if (app.count("--resume") > 0) {
       // The run goes on with the options it was started with; only where it

@@ -34,7 +34,7 @@ int run(const Flags& f) {
   YOLO_CHECK(!entries.empty(), "{}: no '{}' split", f.data, f.split);
   const auto model = yolo::load_model(ctx, f.weights);
   model->fuse(ctx);  // as ultralytics' val: batch norms folded into the convolutions
-  if (f.half) model->set_inference_dtype(ctx, yolo::half_precision_for(ctx.device()));
+  if (f.half) model->set_half_precision(ctx, yolo::half_precision_for(ctx.device()));
   YOLO_CHECK(model->config().nc == config.nc, "{} has {} classes, {} has {}", f.weights, model->config().nc, f.data,
              config.nc);
   yolo::Diagnostics diag;

@@ -34,15 +34,16 @@ Tensors CbLinear::backward(const Context& ctx, const Tensors& grad_outputs) {
              c2s_.size());
   Tensors parts = grad_outputs;
   Shape all;
+  DType dtype = DType::f32;  // the gradients' (half under mixed precision)
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].defined()) all = parts[i].shape();
+    if (parts[i].defined()) all = parts[i].shape(), dtype = parts[i].dtype();
   }
   YOLO_CHECK(all.ndim() == 4, "CBLinear backward without any gradient");
   all[3] = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Shape s = all;
     s[3] = c2s_[i];
-    if (!parts[i].defined()) parts[i] = ctx.zeros(s, DType::f32);
+    if (!parts[i].defined()) parts[i] = ctx.zeros(s, dtype);
     all[3] += c2s_[i];
   }
   Tensor dy = ctx.empty(all, parts[0].dtype());

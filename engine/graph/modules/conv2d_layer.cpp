@@ -19,6 +19,8 @@ Conv2dLayer::Conv2dLayer(ParameterStore& store, const std::string& prefix, std::
   }
 }
 
+namespace {
+
 // A copy of t in dtype.
 Tensor cast_copy(const Context& ctx, const Tensor& t, DType dtype) {
   Tensor out = ctx.empty(t.shape(), dtype);
@@ -26,17 +28,26 @@ Tensor cast_copy(const Context& ctx, const Tensor& t, DType dtype) {
   return out;
 }
 
-void Conv2dLayer::set_inference_dtype(const Context& ctx, DType dtype) {
-  inference_weight_ = inference_bias_ = Tensor();
+// master (f32) += half, via an f32 copy of half (weight-sized: small).
+void add_to_master(const Context& ctx, const Tensor& half, Tensor& master) {
+  add(ctx, master, cast_copy(ctx, half, DType::f32), master);
+}
+
+}  // namespace
+
+void Conv2dLayer::set_half_precision(const Context& ctx, DType dtype) {
+  half_weight_ = half_bias_ = Tensor();
   if (dtype == DType::f32) return;
-  inference_weight_ = cast_copy(ctx, weight_->value, dtype);
-  if (bias_ != nullptr) inference_bias_ = cast_copy(ctx, bias_->value, dtype);
+  half_weight_ = cast_copy(ctx, weight_->value, dtype);
+  if (bias_ != nullptr) half_bias_ = cast_copy(ctx, bias_->value, dtype);
 }
 
 Tensor Conv2dLayer::apply(const Context& ctx, const Tensor& x) {
-  const bool half = !training_ && inference_weight_.defined();
-  const Tensor& w = half ? inference_weight_ : weight_->value;
-  const Tensor b = bias_ == nullptr ? Tensor() : half ? inference_bias_ : bias_->value;
+  const bool half = x.dtype() != DType::f32;
+  YOLO_CHECK(!half || (half_weight_.defined() && half_weight_.dtype() == x.dtype()),
+             "Conv2d: a {} input needs set_half_precision({}) first", dtype_name(x.dtype()), dtype_name(x.dtype()));
+  const Tensor& w = half ? half_weight_ : weight_->value;
+  const Tensor b = bias_ == nullptr ? Tensor() : half ? half_bias_ : bias_->value;
   Tensor y = ctx.empty(conv2d_output_shape(x.shape(), w.shape(), geometry_), x.dtype());
   conv2d_forward(ctx, x, w, b, geometry_, y);
   flops_ = static_cast<double>(y.numel()) * static_cast<double>(w.numel() / w.dim(0));
@@ -45,10 +56,20 @@ Tensor Conv2dLayer::apply(const Context& ctx, const Tensor& x) {
 
 Tensor Conv2dLayer::apply_backward(const Context& ctx, const Tensor& x, const Tensor& dy, bool want_dx) {
   Tensor no_bias_grad;
-  conv2d_backward_weights(ctx, x, dy, geometry_, weight_->grad, bias_ != nullptr ? bias_->grad : no_bias_grad, 1.0f);
+  if (x.dtype() == DType::f32) {
+    conv2d_backward_weights(ctx, x, dy, geometry_, weight_->grad, bias_ != nullptr ? bias_->grad : no_bias_grad, 1.0f);
+  } else {
+    // Mixed precision: the weight gradient comes in the half dtype and is
+    // added to the f32 master gradient (which accumulates across batches).
+    Tensor dw = ctx.empty(half_weight_.shape(), x.dtype());
+    Tensor db = bias_ != nullptr ? ctx.empty(half_bias_.shape(), x.dtype()) : Tensor();
+    conv2d_backward_weights(ctx, x, dy, geometry_, dw, db, 0.0f);
+    add_to_master(ctx, dw, weight_->grad);
+    if (bias_ != nullptr) add_to_master(ctx, db, bias_->grad);
+  }
   if (!want_dx) return Tensor();
   Tensor dx = ctx.empty(x.shape(), x.dtype());
-  conv2d_backward_data(ctx, dy, weight_->value, geometry_, dx);
+  conv2d_backward_data(ctx, dy, x.dtype() == DType::f32 ? weight_->value : half_weight_, geometry_, dx);
   return dx;
 }
 

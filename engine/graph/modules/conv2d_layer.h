@@ -27,14 +27,14 @@ class Conv2dLayer : public Module {
   Tensor apply(const Context& ctx, const Tensor& x);
   // dx (if wanted) from dy, and dw (db) += their gradient; x is the forward's input.
   Tensor apply_backward(const Context& ctx, const Tensor& x, const Tensor& dy, bool want_dx);
-  void set_inference_dtype(const Context& ctx, DType dtype) override;
+  void set_half_precision(const Context& ctx, DType dtype) override;
 
  private:
   Parameter* weight_ = nullptr;
   Parameter* bias_ = nullptr;
   Conv2dGeometry geometry_;
   Tensor saved_input_;
-  Tensor inference_weight_, inference_bias_;  // half-precision copies, for eval forwards
+  Tensor half_weight_, half_bias_;  // half-precision copies, used for half inputs
   double flops_ = 0.0;
 };
 

@@ -35,8 +35,8 @@ void ConvBlock::fuse(const Context& ctx) {
   fold_batchnorm(ctx, w, Tensor(), bn, fused_weight_, fused_bias_);
 }
 
-void ConvBlock::set_inference_dtype(const Context& ctx, DType dtype) {
-  Module::set_inference_dtype(ctx, dtype);  // the unfused path's convolution
+void ConvBlock::set_half_precision(const Context& ctx, DType dtype) {
+  Module::set_half_precision(ctx, dtype);  // the unfused path's convolution
   if (!fused_weight_.defined()) return;
   fuse(ctx);  // folded in f32 from the current weights, then rounded once
   if (dtype == DType::f32) return;
@@ -47,7 +47,7 @@ void ConvBlock::set_inference_dtype(const Context& ctx, DType dtype) {
 }
 
 Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {
-  if (!training_ && fused_weight_.defined()) {
+  if (!training_ && fused_weight_.defined() && fused_weight_.dtype() == x.dtype()) {
     const Shape shape = conv2d_output_shape(x.shape(), fused_weight_.shape(), conv_.geometry());
     Tensor y = ctx.empty(shape, x.dtype());
     conv2d_forward(ctx, x, fused_weight_, fused_bias_, conv_.geometry(), y, act_);

@@ -30,7 +30,7 @@ class ConvBlock : public UnaryModule {
   // w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps):
   // an eval forward is then one convolution with the activation fused.
   void fuse(const Context& ctx) override;
-  void set_inference_dtype(const Context& ctx, DType dtype) override;
+  void set_half_precision(const Context& ctx, DType dtype) override;
 
   Tensor run(const Context& ctx, const Tensor& x) override;
   Tensor run_backward(const Context& ctx, const Tensor& dy) override;
