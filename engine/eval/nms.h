@@ -19,9 +19,12 @@ struct NmsOptions {
   bool agnostic = false;         // suppress across classes
   std::vector<std::int32_t> classes;  // keep only these (empty: all)
 
+  // As ultralytics' (and YOLOv5/YOLOv9's) val: every class above conf is a
+  // candidate of its own (multi-label), which the mAP counts on.
   static NmsOptions validation() {
     NmsOptions o;
     o.conf = 0.001f;
+    o.multi_label = true;
     return o;
   }
 };

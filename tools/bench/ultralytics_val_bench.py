@@ -5,8 +5,10 @@ and prints ONE JSON line on stdout:
 The checkpoint's tensors are ultralytics' state_dict (names and PyTorch
 layouts, engine/graph/checkpoint.h): the model is rebuilt by ultralytics from
 the YAML and scale in its metadata and loaded with them, then validated as
-`yolo val` would (rectangular batches, conf 0.001, IoU 0.7, batch norms
-fused). tools/bench/val_vs_ultralytics.sh runs it beside yolo-val.
+`yolo val rect=True` would (conf 0.001, IoU 0.7, multi-label NMS, batch
+norms fused). rect=True: yolo-val's rectangular batches, as the YOLOv5/YOLOv9
+repositories' val.py and older ultralytics; ultralytics 8.4 itself now
+defaults to square letterboxing (--square for that). tools/bench/val_vs_ultralytics.sh runs it beside yolo-val.
   .venv/bin/python tools/bench/ultralytics_val_bench.py CHECKPOINT DATA_YAML --imgsz 640 --batch 16
 Everything ultralytics logs goes to stderr.
 """
@@ -46,6 +48,7 @@ def main():
     parser.add_argument("data")
     parser.add_argument("--imgsz", type=int, default=640)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--square", action="store_true", help="ultralytics 8.4's default: rect=False")
     args = parser.parse_args()
 
     from ultralytics.models.yolo.detect import DetectionValidator
@@ -62,7 +65,7 @@ def main():
     assert not missing and not unexpected, f"missing {missing}, unexpected {unexpected}"
     model.eval()
     validator = DetectionValidator(args=dict(data=args.data, imgsz=args.imgsz, batch=args.batch, conf=0.001, iou=0.7,
-                                             device="cpu", plots=False, half=False, workers=2, verbose=False))
+                                             rect=not args.square, device="cpu", plots=False, half=False, workers=2, verbose=False))
     results = validator(model=model)
     speed = validator.speed
     json.dump({"validator": "ultralytics", "map50": results["metrics/mAP50(B)"],
