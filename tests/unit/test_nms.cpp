@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/context.h"
+#include "engine/core/copy.h"
 #include "engine/core/error.h"
 #include "engine/eval/nms.h"
 #include "kernels/nms.h"
@@ -137,6 +138,21 @@ TEST(Nms, AdversarialBoxes) {
   expect_same(pred, o, "class tie");
   o.multi_label = true;
   expect_same(pred, o, "adversarial multi-label");
+}
+
+TEST(Nms, ValidationKeepsEveryClassAboveConfLikeUltralyticsVal) {
+  // One box scoring 0.6 for class 0 and 0.3 for class 1: validation (as
+  // ultralytics' and YOLOv5/YOLOv9's val) keeps both as detections, the
+  // prediction default only the best class.
+  Context ctx;
+  Tensor pred = ctx.zeros({1, 1, 4 + 2}, DType::f32);
+  float* p = pred.data<float>();
+  p[0] = 10, p[1] = 10, p[2] = 20, p[3] = 20, p[4] = 0.6f, p[5] = 0.3f;  // cx, cy, w, h, scores
+  const NmsOptions validation = NmsOptions::validation();
+  EXPECT_TRUE(validation.multi_label);
+  EXPECT_EQ(validation.conf, 0.001f);
+  EXPECT_EQ(to_host(ctx, non_max_suppression(ctx, pred, validation).counts).data<std::int32_t>()[0], 2);
+  EXPECT_EQ(to_host(ctx, non_max_suppression(ctx, pred, NmsOptions{}).counts).data<std::int32_t>()[0], 1);
 }
 
 TEST(Nms, RejectsBadOptionsAndShapes) {
