@@ -1,15 +1,14 @@
 #include "engine/data/plot_batch.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "engine/core/error.h"
 #include "engine/data/class_colours.h"
+#include "engine/data/write_picture.h"
 
 namespace yolo {
 namespace {
@@ -70,9 +69,7 @@ void plot_batch(const std::filesystem::path& file, const Tensor& images,
     tile.copyTo(grid(at));
     cv::rectangle(grid, at, cv::Scalar(255, 255, 255), 2);
   }
-  const std::filesystem::path tmp = file.string() + fmt::format(".tmp{}.jpg", ::getpid());
-  YOLO_CHECK(cv::imwrite(tmp.string(), grid), "{}: cannot write the batch picture", tmp.string());
-  std::filesystem::rename(tmp, file);
+  write_picture(file, grid.data, grid.cols, grid.rows, "batch picture");
 }
 
 }  // namespace yolo

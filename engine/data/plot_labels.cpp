@@ -1,14 +1,11 @@
 #include "engine/data/plot_labels.h"
 
-#include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "engine/core/error.h"
 #include "engine/data/class_colours.h"
+#include "engine/data/write_picture.h"
 
 namespace yolo {
 namespace {
@@ -89,9 +86,7 @@ void plot_labels(const std::filesystem::path& file, const std::vector<std::vecto
     cv::rectangle(canvas, middle - half, middle + half, colour_of(b.cls), 1);
   }
 
-  const std::filesystem::path tmp = file.string() + fmt::format(".tmp{}.jpg", ::getpid());
-  YOLO_CHECK(cv::imwrite(tmp.string(), canvas), "{}: cannot write the labels picture", tmp.string());
-  std::filesystem::rename(tmp, file);
+  write_picture(file, canvas.data, canvas.cols, canvas.rows, "labels picture");
 }
 
 }  // namespace yolo

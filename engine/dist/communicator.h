@@ -19,6 +19,11 @@ namespace yolo {
 
 enum class ReduceOp { sum, average };
 
+// Every communicator's failure message says this after "<what> failed on
+// rank R of N": run_rank_threads tells such echoes of another rank's
+// failure from the failure that caused them.
+inline constexpr const char* kPeerFailure = "a rank exited, hangs or timed out";
+
 // A collective started in the background (Gloo: queued on the
 // communicator's thread; NCCL: queued on the comm stream).
 class PendingCollective {

@@ -160,7 +160,7 @@ class GlooCommunicator final : public Communicator {
         *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       } catch (const std::exception& e) {
         failed_ = true;
-        YOLO_FAIL("{} failed on rank {} of {} (a rank exited, hangs or timed out after {} s): {}", what, rank(), size(),
+        YOLO_FAIL("{} failed on rank {} of {} ({} after {} s): {}", what, rank(), size(), kPeerFailure,
                   timeout_.count() / 1000.0, e.what());
       }
     });

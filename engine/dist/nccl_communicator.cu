@@ -78,7 +78,7 @@ struct NcclState {
 
   [[noreturn]] void fail(const char* what, const std::string& detail) {
     abort();
-    YOLO_FAIL("nccl {} failed on rank {} of {} (a rank exited, hangs or timed out after {} s): {}", what, rank, size,
+    YOLO_FAIL("nccl {} failed on rank {} of {} ({} after {} s): {}", what, rank, size, kPeerFailure,
               timeout.count() / 1000.0, detail);
   }
   [[noreturn]] void fail(const char* what, ncclResult_t status) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/core/error.h"
+#include "engine/dist/communicator.h"
 #include "engine/dist/tcp_store.h"
 
 namespace yolo {
@@ -49,7 +50,7 @@ void run_rank_threads(int n, const std::function<void(const RankEnvironment&)>& 
   }
   if (messages.empty()) return;
   const auto is_echo = [](const std::string& m) {
-    return m.find("(a rank exited, hangs or timed out") != std::string::npos || m.starts_with("rendezvous:");
+    return m.find(kPeerFailure) != std::string::npos || m.starts_with("rendezvous:");
   };
   const auto cause = std::find_if(messages.begin(), messages.end(), [&](const auto& m) { return !is_echo(m.second); });
   const auto& [rank, message] = cause != messages.end() ? *cause : messages.front();

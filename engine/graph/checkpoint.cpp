@@ -137,6 +137,14 @@ std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path) {
   return model;
 }
 
+std::unique_ptr<Model> load_model_for_inference(const Context& ctx, const std::string& path, bool half) {
+  std::unique_ptr<Model> model = load_model(ctx, path);
+  model->train(false);
+  model->fuse(ctx);
+  if (half) model->set_half_precision(ctx, half_precision_for(ctx.device()));
+  return model;
+}
+
 std::vector<std::string> checkpoint_class_names(const std::string& path) {
   const SafetensorsFile file = read_safetensors(path);
   const auto it = file.metadata.find("names");

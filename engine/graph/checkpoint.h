@@ -42,6 +42,11 @@ CheckpointLoad load_checkpoint(const Context& ctx, Model& model, const std::stri
 // metadata), built on ctx's device with the checkpoint's weights (strict).
 std::unique_ptr<Model> load_model(const Context& ctx, const std::string& path);
 
+// The model as yolo-val and yolo-detect run it (as ultralytics' val and
+// predict): batch norms folded into the convolutions, and with `half` in
+// f16 on CUDA or bf16 on the CPU.
+std::unique_ptr<Model> load_model_for_inference(const Context& ctx, const std::string& path, bool half);
+
 // The class names a checkpoint records (metadata "names", a JSON list), or
 // none.
 std::vector<std::string> checkpoint_class_names(const std::string& path);

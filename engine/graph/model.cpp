@@ -411,10 +411,7 @@ void Model::set_batchnorm_sync(BatchNormSync* sync) {
 Tensors Model::forward(const Context& ctx, const Tensor& input) {
   const bool half = half_dtype_ != DType::f32 && (!training_ || half_in_training_);
   Tensor image = input;
-  if (half && input.dtype() != half_dtype_) {
-    image = ctx.empty(input.shape(), half_dtype_);
-    copy_cast(ctx, input, image);
-  }
+  if (half && input.dtype() != half_dtype_) image = cast_to(ctx, input, half_dtype_);
   YOLO_CHECK(image.ndim() == 4 && image.dim(3) == config_.input_channels,
              "model {}: the input must be (B, H, W, {}), got {}", config_.stem, config_.input_channels, image.str());
   const double max_stride = *std::max_element(strides().begin(), strides().end());
@@ -447,11 +444,7 @@ Tensors Model::forward(const Context& ctx, const Tensor& input) {
   Tensors out = std::move(rows_.back()->output);
   rows_.back()->output.clear();
   if (half) {
-    for (Tensor& o : out) {
-      Tensor f32 = ctx.empty(o.shape(), DType::f32);
-      copy_cast(ctx, o, f32);
-      o = f32;
-    }
+    for (Tensor& o : out) o = cast_to(ctx, o, DType::f32);
   }
   return out;
 }
@@ -466,11 +459,7 @@ void Model::backward(const Context& ctx, const Tensors& grad_outputs, const Grad
   // Mixed precision: the layers take their gradients in the half dtype.
   Tensors half_grads;
   if (half_in_training_) {
-    for (const Tensor& g : grad_outputs) {
-      Tensor h = ctx.empty(g.shape(), half_dtype_);
-      copy_cast(ctx, g, h);
-      half_grads.push_back(h);
-    }
+    for (const Tensor& g : grad_outputs) half_grads.push_back(cast_to(ctx, g, half_dtype_));
   }
   const Tensors& outer = half_in_training_ ? half_grads : grad_outputs;
   // grads[k][t]: the gradient of row k's output t (undefined: none reached it).

@@ -18,6 +18,12 @@ void copy_cast(const Context& ctx, const Tensor& src, Tensor& dst) {
   dispatch_backend(ctx.device(), [&]<class B>() { ElementwiseImpl<B>::copy_cast(ctx, src, dst); });
 }
 
+Tensor cast_to(const Context& ctx, const Tensor& src, DType dtype) {
+  Tensor out = ctx.empty(src.shape(), dtype);
+  copy_cast(ctx, src, out);
+  return out;
+}
+
 void axpy(const Context& ctx, float alpha, const Tensor& x, Tensor& y) {
   check_operand(ctx, x, "axpy", "x");
   check_operand(ctx, y, "axpy", "y");

@@ -11,6 +11,8 @@ namespace yolo {
 void fill(const Context& ctx, Tensor& out, double value);
 // dst = convert(src): any dtype to any dtype, same shape
 void copy_cast(const Context& ctx, const Tensor& src, Tensor& dst);
+// A new tensor: src converted to dtype
+Tensor cast_to(const Context& ctx, const Tensor& src, DType dtype);
 // y = y + alpha * x
 void axpy(const Context& ctx, float alpha, const Tensor& x, Tensor& y);
 // y = alpha * x   (y may be x)

@@ -1,17 +1,15 @@
 #include "engine/train/plot_results.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "engine/core/error.h"
+#include "engine/data/write_picture.h"
 
 namespace yolo {
 namespace {
@@ -89,10 +87,7 @@ void plot_results(const fs::path& run) {
         found == header.end() ? std::vector<double>{} : columns[static_cast<std::size_t>(found - header.begin())];
     draw_chart(canvas, cv::Rect((k % 5) * kWidth, (k / 5) * kHeight, kWidth, kHeight), charts[k], columns[0], values);
   }
-  const fs::path file = run / "results.png";
-  const fs::path tmp = file.string() + fmt::format(".tmp{}.png", ::getpid());
-  YOLO_CHECK(cv::imwrite(tmp.string(), canvas), "{}: cannot write the results plot", tmp.string());
-  fs::rename(tmp, file);
+  write_picture(run / "results.png", canvas.data, canvas.cols, canvas.rows, "results plot");
 }
 
 }  // namespace yolo

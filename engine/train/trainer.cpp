@@ -384,16 +384,15 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
       if (stop_together(ctx, group.get(), false)) break;
       continue;
     }
+    std::string notes;  // what this run does beyond plain f32 on one rank
+    if (half != DType::f32) notes += fmt::format("; {} mixed precision", dtype_name(half));
+    if (scaler.enabled()) notes += fmt::format(", loss scale {:g}, {} steps skipped", scaler.scale(), skipped_steps);
+    if (communication > 0) {
+      notes += fmt::format("; all-reduce {:.2f} s, {:.0f}% hidden behind backward", communication,
+                           100.0 * (1.0 - std::min(exposed / communication, 1.0)));
+    }
     fmt::print("epoch {}/{}: box {:.4f} cls {:.4f} dfl {:.4f}, {:.2f} it/s{}\n", epoch + 1, o.epochs, box, cls, dfl,
-               batches / seconds,
-               (half != DType::f32 ? fmt::format("; {} mixed precision{}", dtype_name(half),
-                                                 scaler.enabled() ? fmt::format(", loss scale {:g}, {} steps skipped",
-                                                                                scaler.scale(), skipped_steps)
-                                                                  : "")
-                                   : "") +
-               (communication > 0 ? fmt::format("; all-reduce {:.2f} s, {:.0f}% hidden behind backward", communication,
-                                               100.0 * (1.0 - std::min(exposed / communication, 1.0)))
-                                 : ""));
+               batches / seconds, notes);
     std::fflush(stdout);  // progress shows as it happens, also through a pipe
 
     ema.copy_to(ctx, ema_model.store());

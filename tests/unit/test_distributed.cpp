@@ -28,6 +28,14 @@ namespace {
 using test::error_of;
 using namespace std::chrono_literals;
 
+// A group of ranks run by run_rank_threads, which serves the store itself.
+ProcessGroupOptions in_process(Milliseconds timeout) {
+  ProcessGroupOptions options;
+  options.serve_store = false;
+  options.timeout = timeout;
+  return options;
+}
+
 EnvironmentLookup lookup_in(const std::map<std::string, std::string>& vars) {
   return [&vars](const char* name) -> const char* {
     const auto found = vars.find(name);
@@ -156,10 +164,7 @@ TEST(RankThreads, ARankFailingBeforeTheRendezvousEndsTheOthersWaitsAtOnce) {
     run_rank_threads(2, [](const RankEnvironment& env) {
       if (env.rank == 1) YOLO_FAIL("no device for rank 1");
       const Context ctx;
-      ProcessGroupOptions options;
-      options.serve_store = false;
-      options.timeout = 60s;
-      ProcessGroup group(ctx, env, options);  // would wait 60 s for rank 1
+      ProcessGroup group(ctx, env, in_process(60s));  // would wait 60 s for rank 1
     });
   });
   EXPECT_EQ(message, "rank 1: no device for rank 1") << "the cause, not rank 0's echo of it";
@@ -170,10 +175,7 @@ TEST(GlooCommunicator, AllReduceBroadcastAllGatherBarrier) {
   for (const int n : {2, 3}) {
     run_rank_threads(n, [n](const RankEnvironment& env) {
       const Context ctx;
-      ProcessGroupOptions options;
-      options.serve_store = false;
-      options.timeout = 20s;
-      ProcessGroup group(ctx, env, options);
+      ProcessGroup group(ctx, env, in_process(20s));
       Communicator& comm = group.communicator();
       EXPECT_EQ(comm.rank(), env.rank);
       EXPECT_EQ(comm.size(), n);
@@ -214,10 +216,7 @@ TEST(ProcessGroup, DifferentConfigurationsStopEveryRank) {
   const std::string message = error_of([] {
     run_rank_threads(2, [](const RankEnvironment& env) {
       const Context ctx;
-      ProcessGroupOptions options;
-      options.serve_store = false;
-      options.timeout = 20s;
-      ProcessGroup group(ctx, env, options);
+      ProcessGroup group(ctx, env, in_process(20s));
       group.check_same("model", env.rank == 0 ? stable_digest("yolov8n") : stable_digest("yolov8s"));
     });
   });
@@ -245,10 +244,7 @@ TEST(GradientReducer, AveragesEveryBucketLayout) {
   for (const Layout layout : {Layout{999, 13}, Layout{1 << 20, 1 << 20}, Layout{1, 1}}) {
     run_rank_threads(2, [layout](const RankEnvironment& env) {
       const Context ctx;
-      ProcessGroupOptions options;
-      options.serve_store = false;
-      options.timeout = 20s;
-      ProcessGroup group(ctx, env, options);
+      ProcessGroup group(ctx, env, in_process(20s));
       ParameterStore store;
       fill_store(ctx, store);
       GradientReducer reducer(store, group.communicator(), {layout.bucket_bytes, layout.first_bytes});
@@ -289,10 +285,7 @@ TEST(GradientReducer, BucketsReduceWhileBackwardGoesOn) {
   // this would time out instead.
   run_rank_threads(2, [](const RankEnvironment& env) {
     const Context ctx(Device::cpu(), ContextOptions{1, 0});
-    ProcessGroupOptions options;
-    options.serve_store = false;
-    options.timeout = 30s;
-    ProcessGroup group(ctx, env, options);
+    ProcessGroup group(ctx, env, in_process(30s));
     Model model(ctx, load_model_config("yolov8n.yaml", {YOLO_TESTS_DIR "/../models"}, 2));
     GradientReducer reducer(model.store(), group.communicator(), {std::size_t{1} << 20, std::size_t{64} << 10});
     ASSERT_GT(reducer.bucket_count(), 2);
@@ -332,10 +325,7 @@ std::vector<RankState> train_two_ranks(const ModelConfig& config, const std::vec
   std::vector<RankState> states(2);
   run_rank_threads(2, [&](const RankEnvironment& env) {
     const Context ctx(Device::cpu(), ContextOptions{1, 0});
-    ProcessGroupOptions options;
-    options.serve_store = false;
-    options.timeout = 60s;
-    ProcessGroup group(ctx, env, options);
+    ProcessGroup group(ctx, env, in_process(60s));
     CommunicatorBatchNormSync sync(group.communicator());
     Model model(ctx, config);
     if (sync_bn) model.set_batchnorm_sync(&sync);

@@ -59,9 +59,7 @@ void write_labels(const fs::path& file, const std::vector<yolo::PredictedBox>& f
 
 int run(const Flags& f) {
   const yolo::Context ctx(yolo::Device::parse(f.device));
-  const auto model = yolo::load_model(ctx, f.weights);
-  model->fuse(ctx);  // as ultralytics' predict: batch norms folded into the convolutions
-  if (f.half) model->set_half_precision(ctx, yolo::half_precision_for(ctx.device()));
+  const auto model = yolo::load_model_for_inference(ctx, f.weights, f.half);
   std::vector<std::string> names = yolo::checkpoint_class_names(f.weights);
   yolo::NmsOptions nms;
   nms.conf = f.conf, nms.iou = f.iou, nms.max_det = f.max_det, nms.classes = f.classes;

@@ -32,9 +32,7 @@ int run(const Flags& f) {
   YOLO_CHECK(f.split == "val" || f.split == "test", "--split {}: expected val or test", f.split);
   const auto& entries = f.split == "val" ? config.val : config.test;
   YOLO_CHECK(!entries.empty(), "{}: no '{}' split", f.data, f.split);
-  const auto model = yolo::load_model(ctx, f.weights);
-  model->fuse(ctx);  // as ultralytics' val: batch norms folded into the convolutions
-  if (f.half) model->set_half_precision(ctx, yolo::half_precision_for(ctx.device()));
+  const auto model = yolo::load_model_for_inference(ctx, f.weights, f.half);
   YOLO_CHECK(model->config().nc == config.nc, "{} has {} classes, {} has {}", f.weights, model->config().nc, f.data,
              config.nc);
   yolo::Diagnostics diag;

@@ -21,16 +21,9 @@ Conv2dLayer::Conv2dLayer(ParameterStore& store, const std::string& prefix, std::
 
 namespace {
 
-// A copy of t in dtype.
-Tensor cast_copy(const Context& ctx, const Tensor& t, DType dtype) {
-  Tensor out = ctx.empty(t.shape(), dtype);
-  copy_cast(ctx, t, out);
-  return out;
-}
-
 // master (f32) += half, via an f32 copy of half (weight-sized: small).
 void add_to_master(const Context& ctx, const Tensor& half, Tensor& master) {
-  add(ctx, master, cast_copy(ctx, half, DType::f32), master);
+  add(ctx, master, cast_to(ctx, half, DType::f32), master);
 }
 
 }  // namespace
@@ -38,8 +31,8 @@ void add_to_master(const Context& ctx, const Tensor& half, Tensor& master) {
 void Conv2dLayer::set_half_precision(const Context& ctx, DType dtype) {
   half_weight_ = half_bias_ = Tensor();
   if (dtype == DType::f32) return;
-  half_weight_ = cast_copy(ctx, weight_->value, dtype);
-  if (bias_ != nullptr) half_bias_ = cast_copy(ctx, bias_->value, dtype);
+  half_weight_ = cast_to(ctx, weight_->value, dtype);
+  if (bias_ != nullptr) half_bias_ = cast_to(ctx, bias_->value, dtype);
 }
 
 Tensor Conv2dLayer::apply(const Context& ctx, const Tensor& x) {

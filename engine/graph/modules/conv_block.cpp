@@ -40,10 +40,8 @@ void ConvBlock::set_half_precision(const Context& ctx, DType dtype) {
   if (!fused_weight_.defined()) return;
   fuse(ctx);  // folded in f32 from the current weights, then rounded once
   if (dtype == DType::f32) return;
-  Tensor w = ctx.empty(fused_weight_.shape(), dtype), b = ctx.empty(fused_bias_.shape(), dtype);
-  copy_cast(ctx, fused_weight_, w);
-  copy_cast(ctx, fused_bias_, b);
-  fused_weight_ = w, fused_bias_ = b;
+  fused_weight_ = cast_to(ctx, fused_weight_, dtype);
+  fused_bias_ = cast_to(ctx, fused_bias_, dtype);
 }
 
 Tensor ConvBlock::run(const Context& ctx, const Tensor& x) {
