@@ -135,7 +135,10 @@ bool stop_together(const Context& ctx, ProcessGroup* group, bool stop) {
   fill(ctx, flag, stop ? 1.0 : 0.0);
   // The others wait here while rank 0 validates and saves, which can take
   // far longer than any collective: they get hours, as ultralytics' ranks do.
-  group->communicator().broadcast(flag, 0, std::max<std::chrono::milliseconds>(group->timeout(), std::chrono::hours(3)));
+  // Rank 0 sends once they wait (a send completes when the peer receives):
+  // the usual timeout, so that a hung peer still ends the run.
+  const auto waiting = std::max<std::chrono::milliseconds>(group->timeout(), std::chrono::hours(3));
+  group->communicator().broadcast(flag, 0, group->rank() == 0 ? group->timeout() : waiting);
   return to_host(ctx, flag).data<float>()[0] != 0.0f;
 }
 
