@@ -2,7 +2,10 @@
 // defines: the functors of the Task-Aligned Assigner (TAL, Feng et al. 2021)
 // as ultralytics 8.4's TaskAlignedAssigner computes it for YOLOv8's loss
 // (topk 10, alpha 0.5, beta 6, eps 1e-9, small GT sides raised to the
-// middle stride). Index spaces: b image, j ground truth (M per image, padded),
+// middle stride), or, with all_gts, as the YOLOv9 repository's
+// utils/tal/assigner.py does (overlaps of every GT-anchor pair, so that an
+// anchor claimed by several GTs goes to the best overlap among all GTs).
+// Index spaces: b image, j ground truth (M per image, padded),
 // a anchor (A per image). (B, M, A) arrays are row-major.
 //   TalMetricsKernel     (b*M + j, a): anchor inside the (enlarged) GT, CIoU overlap, alignment metric
 //   TalTopkMaskKernel    (b*M + j, t): the top-k anchors of each valid GT become candidates
@@ -20,12 +23,22 @@ struct TalShape {
   std::int64_t batch, max_gt, anchors, classes;
   int topk;
   float alpha, beta, eps, min_side;
+  bool all_gts;  // overlaps of every valid GT-anchor pair, not only of anchors inside the GT
 };
+
+// The alignment metric t = score^alpha * overlap^beta (one function, so that
+// a metric computed again later is the same float).
+YOLO_HD float tal_alignment(float score, float overlap, const TalShape& s) {
+  return powf(score, s.alpha) * powf(overlap, s.beta);
+}
 
 // in[b,j,a] = anchor a strictly inside GT j (each side of width or height
 //   below min_side widened to min_side about the centre), by more than eps;
-// overlap = clamp(CIoU(gt, pred_a), 0) and metric = score^alpha * overlap^beta
-//   where in[b,j,a] and GT j is valid (else 0); score = pred_scores[b,a,label_j].
+// overlap = clamp(CIoU(gt, pred_a), 0) where GT j is valid and (in[b,j,a] or all_gts), else 0;
+// metric = score^alpha * overlap^beta where in[b,j,a] and GT j is valid (else 0: the
+//   top-k input), score = pred_scores[b,a,label_j].
+// (all_gts: the YOLOv9 repository computes the CIoU of padding rows too; their
+// box is 0 0 0 0, whose CIoU with any box is <= 0, so clamped to 0 as here.)
 struct TalMetricsKernel {
   const float* pred_scores;       // (B, A, C) probabilities
   const float* pred_boxes;        // (B, A, 4) xyxy pixels
@@ -51,14 +64,13 @@ struct TalMetricsKernel {
     const bool in = (ax - x1 > s.eps) && (ay - y1 > s.eps) && (x2 - ax > s.eps) && (y2 - ay > s.eps);
     inside[i] = in ? 1 : 0;
     float overlap = 0.0f, metric = 0.0f;
-    if (in && valid) {
+    if (valid && (in || s.all_gts)) {
       const float* p = pred_boxes + (b * s.anchors + a) * 4;
       const Box<float> gt{g[0], g[1], g[2], g[3]}, pd{p[0], p[1], p[2], p[3]};
       const float ciou = CiouTerm::evaluate(gt, pd, BoxTermParams<float>{}).value;
       overlap = ciou > 0.0f ? ciou : 0.0f;
-      const float score = pred_scores[(b * s.anchors + a) * s.classes + gt_labels[bj]];
-      metric = powf(score, s.alpha) * powf(overlap, s.beta);
     }
+    if (in && valid) metric = tal_alignment(pred_scores[(b * s.anchors + a) * s.classes + gt_labels[bj]], overlap, s);
     overlaps[i] = overlap;
     metrics[i] = metric;
   }
@@ -81,11 +93,19 @@ struct TalTopkMaskKernel {
 };
 
 // Per anchor: if several GTs claim it, only argmax_j overlaps[b,j,a] (first
-// on ties) keeps it; then fg = any claim, gt_index = the first claiming j (0 if none).
+// on ties, over all M rows) keeps it; then fg = any claim, gt_index = the
+// first claiming j (0 if none).
+// all_gts: the winner may be a GT that does not contain the anchor (its
+// overlap is set there); its metric, 0 for top-k, becomes
+// score^alpha * overlap^beta, which the YOLOv9 repository normalises with.
+// (Without all_gts the overlap outside is 0 and so would the metric be.)
 struct TalResolveKernel {
-  const float* overlaps;  // (B, M, A)
+  const float* overlaps;          // (B, M, A)
+  const float* pred_scores;       // (B, A, C) probabilities
+  const std::int32_t* gt_labels;  // (B, M)
   TalShape s;
   std::uint8_t* candidate;  // (B, M, A), updated in place: one column per thread
+  float* metrics;           // (B, M, A): the winner's entry, in place (same column)
   std::uint8_t* fg;         // (B, A)
   std::int32_t* gt_index;   // (B, A)
   YOLO_HD void operator()(std::int64_t b, std::int64_t a) const {
@@ -97,6 +117,11 @@ struct TalResolveKernel {
       for (std::int64_t j = 1; j < s.max_gt; ++j)
         if (overlaps[base + j * s.anchors] > overlaps[base + best * s.anchors]) best = j;
       for (std::int64_t j = 0; j < s.max_gt; ++j) candidate[base + j * s.anchors] = j == best ? 1 : 0;
+      if (s.all_gts) {
+        const std::int32_t label = gt_labels[b * s.max_gt + best];  // a padding row's may be < 0 (overlap 0)
+        const float score = pred_scores[(b * s.anchors + a) * s.classes + (label < 0 ? 0 : label)];
+        metrics[base + best * s.anchors] = tal_alignment(score, overlaps[base + best * s.anchors], s);
+      }
     }
     std::int32_t first = 0;
     bool any = false;

@@ -2,7 +2,8 @@
 # Installs everything yolo-engine needs on a fresh Debian 12 machine.
 # Idempotent: a second run checks and returns in about a second.
 #   tools/setup-deps.sh           system packages (build + Python oracles) and
-#                                 the oracle venv <repo>/.venv
+#                                 the oracle venv <repo>/.venv (with the YOLOv9
+#                                 repository's loss code extracted into it)
 #   tools/setup-deps.sh --check   exit 0 if nothing is missing, 1 otherwise
 set -euo pipefail
 
@@ -19,6 +20,9 @@ DEB_PACKAGES=(
   # what the ultralytics oracle imports, from Debian so the venv below sees them
   python3-venv python3-torchvision python3-opencv python3-matplotlib
   python3-scipy python3-pil python3-yaml python3-requests python3-psutil python3-tqdm
+  # what the YOLOv9 repository's code imports besides (its loss and model oracles, below):
+  # utils/general.py IPython and pandas, utils/plots.py (under models/yolo.py) seaborn
+  python3-ipython python3-pandas python3-seaborn
 )
 
 # The Python oracles (tests and tools only, see third_party_notes.md): a venv
@@ -32,11 +36,22 @@ PIP_PACKAGES=(
   polars==2.1.0 polars-runtime-32==2.1.0 # ultralytics' trainer reads results.csv with it
   pycocotools==2.0.11                    # COCO mAP oracle
 )
+# The YOLOv9 repository's losses (utils/loss_tal.py, loss_tal_dual.py, tal/)
+# and model code (models/yolo.py, common.py) for tests/oracle/yolov9_loss_oracle.py
+# and model_oracle.py: the source archive of yolov9pip, a
+# PyPI packaging of that repository, checked against its hash and extracted
+# into the venv, never built nor installed (the oracle puts its yolov9/
+# directory on sys.path).
+YOLOV9_SDIST=yolov9pip-0.0.4
+YOLOV9_SHA256=3b14c5dd040db0d38da5ae580907e716c4fada9c672cbcee98719d476a5c8336
+YOLOV9_DIR="$VENV/$YOLOV9_SDIST"
 VENV_STAMP="$VENV/.yolo-engine-pins"     # written last, after an import test
+VENV_PINS="${PIP_PACKAGES[*]} $YOLOV9_SDIST.tar.gz sha256:$YOLOV9_SHA256"
 venv_ok() {
   [[ -x "$VENV/bin/python" ]] &&
     grep -qs "include-system-site-packages = true" "$VENV/pyvenv.cfg" &&
-    [[ "$(cat "$VENV_STAMP" 2>/dev/null)" == "${PIP_PACKAGES[*]}" ]]
+    [[ -f "$YOLOV9_DIR/yolov9/utils/loss_tal_dual.py" ]] &&
+    [[ "$(cat "$VENV_STAMP" 2>/dev/null)" == "$VENV_PINS" ]]
 }
 
 missing=()
@@ -69,12 +84,24 @@ if ! venv_ok; then
     /usr/bin/python3 -m venv --clear --system-site-packages "$VENV"
   fi
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: "${PIP_PACKAGES[@]}"
+  # The sdist alone; --no-build-isolation: pip reads its metadata with the
+  # venv's setuptools instead of fetching a build environment from PyPI.
+  download="$(mktemp -d)"
+  trap 'rm -rf "$download"' EXIT
+  "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary=:all: \
+    --no-build-isolation --dest "$download" "${YOLOV9_SDIST%-*}==${YOLOV9_SDIST##*-}"
+  echo "$YOLOV9_SHA256  $download/$YOLOV9_SDIST.tar.gz" | sha256sum --check --quiet ||
+    { echo "setup-deps: $YOLOV9_SDIST.tar.gz does not have the pinned sha256" >&2; exit 1; }
+  rm -rf "$YOLOV9_DIR"
+  tar -xzf "$download/$YOLOV9_SDIST.tar.gz" -C "$VENV"
   # Every start of the venv's python: no network look-ups, no pip auto-installs,
   # ultralytics' settings inside the venv rather than in ~/.config.
   site="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))")"
-  echo "import os; os.environ.setdefault('YOLO_OFFLINE', '1'); os.environ.setdefault('YOLO_AUTOINSTALL', 'false'); os.environ.setdefault('YOLO_CONFIG_DIR', '$VENV/ultralytics-config')" \
+  # YOLOV5_CONFIG_DIR: the YOLOv9 repository's utils/general.py makes this
+  # settings directory when imported (else ~/.config/Ultralytics).
+  echo "import os; os.environ.setdefault('YOLO_OFFLINE', '1'); os.environ.setdefault('YOLO_AUTOINSTALL', 'false'); os.environ.setdefault('YOLO_CONFIG_DIR', '$VENV/ultralytics-config'); os.environ.setdefault('YOLOV5_CONFIG_DIR', '$VENV/yolov9-config')" \
     >"$site/yolo_engine_oracle.pth"
-  "$VENV/bin/python" - "$REPO" >/dev/null <<'EOF'
+  "$VENV/bin/python" - "$REPO" "$YOLOV9_DIR/yolov9" >/dev/null <<'EOF'
 import sys
 from pathlib import Path
 from ultralytics.utils import SETTINGS
@@ -83,8 +110,12 @@ import pycocotools.cocoeval, polars, thop  # noqa: F401
 repo = Path(sys.argv[1])
 SETTINGS.update(sync=False, datasets_dir=str(repo / "datasets"), weights_dir=str(repo / "runs" / "weights"),
                 runs_dir=str(repo / "runs"), **{k: False for k in ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")})
+sys.path.insert(0, sys.argv[2])  # the YOLOv9 repository's losses, imported as the oracle does
+from utils.loss_tal import ComputeLoss  # noqa: F401
+from utils.loss_tal_dual import ComputeLoss  # noqa: F401,F811
+from models.yolo import DetectionModel  # noqa: F401
 EOF
-  echo "${PIP_PACKAGES[*]}" >"$VENV_STAMP"
+  echo "$VENV_PINS" >"$VENV_STAMP"
 fi
 
 if ! command -v nvcc >/dev/null 2>&1 && [[ ! -x /usr/local/cuda/bin/nvcc ]]; then

@@ -3,7 +3,8 @@
 // positive anchors of YOLOv8's loss and their targets, as ultralytics 8.4's
 // TaskAlignedAssigner (v8DetectionLoss: topk 10, alpha 0.5, beta 6.0,
 // eps 1e-9; GT sides below the middle stride raised to it for the
-// anchor-inside test), all on the device.
+// anchor-inside test), or as the YOLOv9 repository's (utils/tal/assigner.py:
+// the same but min_side 0 and resolve_over_all_gts), all on the device.
 #include "engine/core/context.h"
 
 namespace yolo {
@@ -13,7 +14,14 @@ struct TaskAlignedAssignerOptions {
   float alpha = 0.5f;
   float beta = 6.0f;
   float eps = 1e-9f;
-  float min_side = 16.0f;  // ultralytics' stride_val: the middle level's stride
+  // GT sides below it are raised to it for the anchor-inside test:
+  // ultralytics' stride_val, the middle level's stride; 0: no raise (YOLOv9).
+  float min_side = 16.0f;
+  // An anchor that several GTs select goes to the GT of highest CIoU with its
+  // predicted box. false (ultralytics 8.4): among the GTs containing the
+  // anchor (the others count 0). true (YOLOv9): among all of the image's GTs,
+  // which may give it to a GT that does not contain it.
+  bool resolve_over_all_gts = false;
 };
 
 struct TaskAlignment {

@@ -13,7 +13,7 @@ void AssignerImpl<B>::assign(const Context& ctx, const Tensor& pred_scores, cons
                              const Tensor& gt_valid, const TaskAlignedAssignerOptions& o, TaskAlignment& out) {
   const TalShape s{
       pred_scores.dim(0), gt_boxes.dim(1), pred_scores.dim(1), pred_scores.dim(2), o.topk, o.alpha, o.beta, o.eps,
-      o.min_side};
+      o.min_side, o.resolve_over_all_gts};
   const std::int64_t rows = s.batch * s.max_gt;
   Tensor inside = ctx.empty({rows, s.anchors}, DType::u8), candidate = ctx.zeros({rows, s.anchors}, DType::u8);
   Tensor overlaps = ctx.empty({rows, s.anchors}, DType::f32), metrics = ctx.empty({rows, s.anchors}, DType::f32);
@@ -29,9 +29,11 @@ void AssignerImpl<B>::assign(const Context& ctx, const Tensor& pred_scores, cons
   Exec<B>::parallel_for_2d(ctx, rows, s.topk,
                            TalTopkMaskKernel{top_index.data<std::int32_t>(), gt_valid.data<std::uint8_t>(),
                                              inside.data<std::uint8_t>(), s, candidate.data<std::uint8_t>()});
-  Exec<B>::parallel_for_2d(ctx, s.batch, s.anchors,
-                           TalResolveKernel{overlaps.data<float>(), s, candidate.data<std::uint8_t>(),
-                                            out.fg.data<std::uint8_t>(), out.gt_index.data<std::int32_t>()});
+  Exec<B>::parallel_for_2d(
+      ctx, s.batch, s.anchors,
+      TalResolveKernel{overlaps.data<float>(), pred_scores.data<float>(), gt_labels.data<std::int32_t>(), s,
+                       candidate.data<std::uint8_t>(), metrics.data<float>(), out.fg.data<std::uint8_t>(),
+                       out.gt_index.data<std::int32_t>()});
   Tensor max_metric = ctx.empty({rows}, DType::f32), max_overlap = ctx.empty({rows}, DType::f32);
   Exec<B>::parallel_for(
       ctx, rows,

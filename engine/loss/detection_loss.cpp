@@ -1,5 +1,5 @@
-// YOLOv8's detection loss, composed from the loss ops and the glue kernels
-// of kernels/detection_loss.h, in ultralytics' v8DetectionLoss order:
+// YOLOv8's and YOLOv9's detection loss, composed from the loss ops and the
+// glue kernels of kernels/detection_loss.h, in ultralytics' v8DetectionLoss order:
 // decode the head, assign targets, then BCE, box and DFL losses and their
 // gradients, all normalised by the target-score sum, which stays on the device.
 #include "engine/loss/detection_loss.h"
@@ -85,7 +85,9 @@ Tensor detection_loss(const Context& ctx, const std::vector<Tensor>& levels, con
     Tensor probs = ctx.empty({B, A, C}, DType::f32);
     Impl::sigmoid(ctx, cls, probs);
     TaskAlignedAssignerOptions assigner = o.assigner;
-    assigner.min_side = !o.raise_small_boxes ? 0.0f : (strides.size() > 1 ? strides[1] : strides[0]);  // stride_val
+    const bool yolov9 = o.flavour == LossFlavour::yolov9;
+    assigner.min_side = yolov9 ? 0.0f : (strides.size() > 1 ? strides[1] : strides[0]);  // ultralytics' stride_val
+    assigner.resolve_over_all_gts = yolov9;
     const TaskAlignment t = task_aligned_assign(ctx, probs, box_px.view({B, A, 4}), anchors_px, targets.boxes,
                                                 targets.labels, targets.valid, assigner);
     Tensor weight = ctx.empty({B * A}, DType::f32), target_box = ctx.empty({B * A, 4}, DType::f32);

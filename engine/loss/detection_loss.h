@@ -1,8 +1,10 @@
 #pragma once
-// defines: DetectionLossOptions, DetectionTargets, detection_loss: YOLOv8's
-// detection loss (ultralytics' v8DetectionLoss) on the device: the
-// Task-Aligned Assigner, the IoU-family box loss, DFL and BCE, with the
-// gradient of the total w.r.t. the Detect head's raw outputs.
+// defines: LossFlavour, DetectionLossOptions, DetectionTargets,
+// detection_loss, dual_detection_loss: YOLOv8's detection loss (ultralytics'
+// v8DetectionLoss) and YOLOv9's (the YOLOv9 repository's loss_tal /
+// loss_tal_dual ComputeLoss) on the device: the Task-Aligned Assigner, the
+// IoU-family box loss, DFL and BCE, with the gradient of the total w.r.t. the
+// Detect head's raw outputs.
 #include <vector>
 
 #include "engine/core/context.h"
@@ -11,14 +13,25 @@
 
 namespace yolo {
 
+// Whose loss to reproduce. The two differ only in the assigner:
+//   ultralytics  ultralytics 8.4's v8DetectionLoss (its Detect models):
+//                GT sides below the middle stride raised to it for the
+//                anchor-inside test; multiply-claimed anchors resolved among
+//                the GTs containing them
+//   yolov9       the YOLOv9 repository's ComputeLoss (DDetect models via
+//                train.py, DualDDetect via train_dual.py): no raise, and
+//                resolved among all GTs (TaskAlignedAssignerOptions)
+// Everything else (topk 10, alpha 0.5, beta 6, CIoU, DFL targets clamped to
+// reg_max - 1.01, BCE and box/DFL normalised by each head's clamped
+// target-score sum, gains 7.5 / 0.5 / 1.5) is the same in both.
+enum class LossFlavour { ultralytics, yolov9 };
+
 struct DetectionLossOptions {
   float box_gain = 7.5f, cls_gain = 0.5f, dfl_gain = 1.5f;  // hyp box, cls, dfl
   IouType iou = IouType::ciou;  // hyp iou_type; the assigner always uses CIoU, as ultralytics'
   int reg_max = 16;
-  TaskAlignedAssignerOptions assigner;  // min_side: see raise_small_boxes
-  // ultralytics 8.4 raises GT sides below the middle stride to it for the
-  // anchor-inside test; the YOLOv9 repository's assigner does not (false).
-  bool raise_small_boxes = true;
+  LossFlavour flavour = LossFlavour::ultralytics;
+  TaskAlignedAssignerOptions assigner;  // min_side and resolve_over_all_gts: set from the flavour
 };
 
 // Ground truth padded to M boxes per image (M may be 0).

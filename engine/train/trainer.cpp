@@ -25,12 +25,14 @@
 #include "engine/eval/validator.h"
 #include "engine/graph/checkpoint.h"
 #include "engine/graph/model_config.h"
+#include "engine/graph/modules/detect.h"
 #include "engine/io/run_directory.h"
 #include "engine/loss/batch_targets.h"
 #include "engine/ops/elementwise.h"
 #include "engine/optim/ema.h"
 #include "engine/optim/grad_scaler.h"
 #include "engine/optim/optimizer.h"
+#include "engine/train/loss_options.h"
 #include "engine/train/plot_results.h"
 #include "engine/train/progress_bar.h"
 #include "engine/train/schedule.h"
@@ -251,9 +253,7 @@ TrainResult train(const TrainOptions& o, const DistributedOptions* distributed) 
   std::unique_ptr<GradientReducer> reducer;
   if (group) reducer = std::make_unique<GradientReducer>(model->store(), group->communicator(),
                                                          ReducerOptions{distributed->bucket_bytes, std::size_t{1} << 20});
-  DetectionLossOptions loss_options;
-  loss_options.box_gain = static_cast<float>(hyp.box), loss_options.cls_gain = static_cast<float>(hyp.cls);
-  loss_options.dfl_gain = static_cast<float>(hyp.dfl);
+  const DetectionLossOptions loss_options = training_loss_options(hyp, model->head().type());
   const std::vector<float> strides = model->strides();
 
   TrainResult result;

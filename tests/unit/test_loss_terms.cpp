@@ -69,7 +69,7 @@ TEST(DetectionLoss, DualLossWeightsTheAuxiliaryHead) {
   valid.data<std::uint8_t>()[0] = valid.data<std::uint8_t>()[1] = 1;
   const DetectionTargets targets{boxes, labels, valid};
   DetectionLossOptions options;
-  options.raise_small_boxes = false;  // the YOLOv9 repository's assigner
+  options.flavour = LossFlavour::yolov9;
   std::vector<Tensor> g_aux, g_main, g_dual;
   const Tensor la = detection_loss(ctx, aux, strides, targets, options, g_aux);
   const Tensor lm = detection_loss(ctx, main, strides, targets, options, g_main);
