@@ -1,5 +1,8 @@
 """ultralytics references for the model graph (engine/graph/), run with the
-project's venv python (.venv: ultralytics on Debian's torch).
+project's venv python (.venv: ultralytics on Debian's torch); for the YOLOv9
+repository's models (models/detect/: DDetect, DualDDetect, CBLinear, CBFuse,
+AConv, ADown), that repository's own model code, from the yolov9pip sdist
+that tools/setup-deps.sh extracts into the venv (reference "yolov9").
 
 parity: builds a model from a YAML with ultralytics and a fixed seed, writes
 its initial weights as an engine checkpoint (tools/convert), then runs, on the
@@ -9,6 +12,8 @@ forward updated), in float64 (the reference) and in float32 (how far f32
 drifts). Saves every output and every parameter gradient, in the engine's
 layouts (NHWC, conv weights OHWI).
 """
+import contextlib
+import io
 import os
 import sys
 
@@ -21,6 +26,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", 
 import ultralytics_to_safetensors as convert  # noqa: E402
 
 
+# The YOLOv9 repository's modules import each other as top-level `models` and `utils`.
+YOLOV9_REPO = os.path.join(sys.prefix, "yolov9pip-0.0.4", "yolov9")
+
+
+def yolov9_repo_model(path, nc, seed):
+    """The YOLOv9 repository's DetectionModel built from our YAML (its own
+    parse_model, initialize_weights and head bias init). Its version in the
+    sdist predates ELAN1, so the t and s models cannot be built here."""
+    sys.path.insert(0, YOLOV9_REPO)
+    from models.yolo import DetectionModel as RepoDetectionModel
+    from utils.general import LOGGER
+
+    LOGGER.setLevel("WARNING")  # its layer table
+    torch.manual_seed(seed)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return RepoDetectionModel(path, ch=3, nc=nc)
+
+
+def build(p):
+    if p.get("reference", "ultralytics") == "yolov9":
+        return yolov9_repo_model(p["yaml"], p["nc"], p["seed"])
+    return convert.model_from_yaml(p["yaml"], p.get("scale"), p["nc"], p["seed"])
+
+
 def nhwc(t):
     return t.detach().permute(0, 2, 3, 1).contiguous().numpy()
 
@@ -28,9 +57,12 @@ def nhwc(t):
 def per_level(raw):
     """Detect's training output as a list of (B, 4*reg_max + nc, H, W) per
     level. ultralytics 8.4 returns {"boxes": (B, 4*reg_max, A),
-    "scores": (B, nc, A), "feats": [per-level inputs]}; older versions the
-    per-level list itself."""
+    "scores": (B, nc, A), "feats": [per-level inputs]}; older versions and
+    the YOLOv9 repository's DDetect the per-level list itself, its
+    DualDDetect [auxiliary levels, main levels]."""
     if not isinstance(raw, dict):
+        if isinstance(raw[0], (list, tuple)):
+            return [level for head in raw for level in head]
         return list(raw)
     levels, start = [], 0
     for f in raw["feats"]:
@@ -56,7 +88,7 @@ def parity(call):
 
     p = call.params
     torch.use_deterministic_algorithms(True)
-    model = convert.model_from_yaml(p["yaml"], p.get("scale"), p["nc"], p["seed"])
+    model = build(p)
     with open(p["yaml"]) as f:
         convert.convert(model, p["checkpoint"], f.read())
     exact = copy.deepcopy(model).double()
@@ -71,7 +103,8 @@ def parity(call):
         m.eval()
         with torch.no_grad():
             y = m(image.to(dtype))
-        y = y[0] if isinstance(y, (tuple, list)) else y
+        y = y[0] if isinstance(y, (tuple, list)) else y  # (y, training outputs)
+        y = y[-1] if isinstance(y, (tuple, list)) else y  # DualDDetect's [auxiliary, main]: the main head
         runs.append((outputs, grads, y))
     (out64, grads64, eval64), (out32, grads32, eval32) = runs
     for i, (a, b) in enumerate(zip(out32, out64)):
@@ -115,4 +148,32 @@ def pt_checkpoint(call):
     subprocess.run([sys.executable, tool, pt, os.path.join(call.dir, "from_pt.safetensors")], check=True)
 
 
-run({"parity": parity, "summary": summary, "pt_checkpoint": pt_checkpoint})
+def yolov9_repo_summary(call):
+    """The YOLOv9 repository's own counts per case {yaml}, as its model_info()
+    prints them: layers (every module), parameters, gradients and unrounded
+    GFLOPs at 640 (thop at a stride-sized image, scaled). Its published
+    summaries were made with thop 0.1, which counts one operation per
+    element a nearest Upsample writes; thop 2 (installed here) counts none,
+    so that rule is given to thop as a custom op."""
+    from copy import deepcopy
+
+    import thop
+
+    def count_upsample(module, inputs, output):
+        module.total_ops += torch.DoubleTensor([int(output.numel())])
+
+    for i, case in enumerate(call.params["cases"]):
+        model = yolov9_repo_model(case["yaml"], None, 0)
+        n_p = sum(x.numel() for x in model.parameters())
+        n_g = sum(x.numel() for x in model.parameters() if x.requires_grad)
+        layers = len(list(model.modules()))
+        stride = max(int(model.stride.max()), 32)
+        image = torch.empty((1, 3, stride, stride))
+        with contextlib.redirect_stdout(io.StringIO()):
+            macs = thop.profile(deepcopy(model), inputs=(image,), custom_ops={torch.nn.Upsample: count_upsample},
+                                verbose=False)[0]
+        call.save(f"{i}_counts", np.array([layers, n_p, n_g], dtype=np.int64))
+        call.save(f"{i}_gflops", np.array([macs * 2 / 1e9 * (640 / stride) ** 2], dtype=np.float32))
+
+
+run({"parity": parity, "summary": summary, "yolov9_repo_summary": yolov9_repo_summary, "pt_checkpoint": pt_checkpoint})

@@ -1,7 +1,9 @@
 // Whole models against ultralytics (tests/oracle/model_oracle.py, run with
 // the project's venv): ultralytics builds the model from our YAML with a
 // fixed seed, the converter writes its weights as our checkpoint, and both
-// sides run the same training forward, backward and eval forward.
+// sides run the same training forward, backward and eval forward. The YOLOv9
+// repository's models (models/detect/) are built by that repository's own
+// model code instead (the "yolov9" reference).
 //
 // The reference is ultralytics' model run in float64. Tolerance, per tensor
 // and relative to its scale (expect_close_to_scale): 1e-4 (the issue's
@@ -33,6 +35,7 @@ struct ParityCase {
   const char* scale;
   int nc;
   std::int64_t size;
+  const char* reference = "ultralytics";  // or "yolov9": the YOLOv9 repository's model code
 };
 
 class ModelOracle : public ::testing::TestWithParam<ParityCase> {};
@@ -58,7 +61,12 @@ TEST_P(ModelOracle, TrainForwardGradientsAndEvalMatchUltralytics) {
     dys.push_back(test::random_uniform(ctx, probe[i].shape(), 910 + static_cast<std::uint32_t>(i)));
     oracle.put("dy" + std::to_string(i), dys.back());
   }
-  oracle.run("parity", {{"yaml", yaml}, {"scale", c.scale}, {"nc", c.nc}, {"seed", 0}, {"checkpoint", checkpoint}});
+  oracle.run("parity", {{"yaml", yaml},
+                        {"scale", c.scale},
+                        {"nc", c.nc},
+                        {"seed", 0},
+                        {"checkpoint", checkpoint},
+                        {"reference", c.reference}});
 
   Model ours(ctx, config);
   load_checkpoint(ctx, ours, checkpoint);
@@ -81,7 +89,7 @@ TEST_P(ModelOracle, TrainForwardGradientsAndEvalMatchUltralytics) {
                                 "gradient of " + p.name);
     ++compared;
   }
-  EXPECT_GT(compared, 100);
+  EXPECT_GT(compared, 50);
   ours.train(false);
   const Tensors eval = ours.forward(ctx, image);
   ASSERT_EQ(eval.size(), 1u);
@@ -103,10 +111,23 @@ TEST_P(ModelOracle, TrainForwardGradientsAndEvalMatchUltralytics) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelOracle,
                          ::testing::Values(ParityCase{"yolov8.yaml", "n", 80, 64}, ParityCase{"yolov8.yaml", "s", 3, 96},
-                                           ParityCase{"yolov9t.yaml", "", 80, 128}, ParityCase{"yolov9s.yaml", "", 5, 128}),
+                                           ParityCase{"yolov9t.yaml", "", 80, 128}, ParityCase{"yolov9s.yaml", "", 5, 128},
+                                           // The YOLOv9 repository's: AConv + DDetect; CBLinear, CBFuse + DualDDetect.
+                                           // Not ADown's models (c, e): ADown max-pools 3x3 windows whose two
+                                           // largest values are often within 1e-6 of each other, while any f32
+                                           // run is ~3e-6 from f64 there. For gelan-c at 128 px one window of
+                                           // 16k picked the other neighbour than f64 did (torch's own f32 run
+                                           // happened not to), which moved the backbone's gradients by 1-2%.
+                                           // ADown is checked on a small model where no window is that close.
+                                           ParityCase{"detect/gelan-m.yaml", "", 5, 64, "yolov9"},
+                                           ParityCase{"../tests/oracle/data/adown-probe.yaml", "", 5, 128, "yolov9"},
+                                           ParityCase{"detect/yolov9-m.yaml", "", 5, 64, "yolov9"}),
                          [](const auto& info) {
                            std::string stem = info.param.yaml;
-                           return stem.substr(0, stem.find('.')) + info.param.scale;
+                           stem = stem.substr(stem.rfind('/') + 1);
+                           stem = stem.substr(0, stem.find('.')) + info.param.scale;
+                           std::replace(stem.begin(), stem.end(), '-', '_');
+                           return stem;
                          });
 
 // The model summary's numbers against ultralytics' model.info() for every
@@ -130,6 +151,33 @@ TEST(ModelSummaryOracle, CountsEqualUltralyticsForEveryShippedUltralyticsYaml) {
   for (std::size_t i = 0; i < models.size(); ++i) {
     const ModelConfig file = load_model_config(dir + models[i].first, {});
     Model model(ctx, parse_model_config(file.text, file.path, models[i].second));
+    const ModelSummary s = model.summary(ctx);
+    const NpyArray counts = oracle.get(std::to_string(i) + "_counts");
+    const std::int64_t* c = counts.as<std::int64_t>();
+    SCOPED_TRACE(s.str());
+    EXPECT_EQ(s.layers, c[0]);
+    EXPECT_EQ(s.parameters, c[1]);
+    EXPECT_EQ(s.gradients, c[2]);
+    const double gflops = oracle.get(std::to_string(i) + "_gflops").as<float>()[0];
+    EXPECT_NEAR(s.gflops, gflops, 1e-6 * gflops);
+  }
+}
+
+// The same against the YOLOv9 repository's model_info() for the models/detect/
+// YAMLs its sdist's model code can build (all but t and s, whose ELAN1 it
+// predates): layers (every module), parameters and gradients exactly, GFLOPs
+// (thop 0.1's count at 640, with nearest upsampling) to 1e-6 relative.
+TEST(ModelSummaryOracle, CountsEqualTheYolov9RepositoryForItsYamls) {
+  const std::string dir = std::string(YOLO_TESTS_DIR) + "/../models/detect/";
+  const std::vector<std::string> models = {"gelan-m.yaml",  "gelan-c.yaml",  "gelan-e.yaml",
+                                           "yolov9-m.yaml", "yolov9-c.yaml", "yolov9-e.yaml"};
+  test::Oracle oracle("model_oracle.py", test::kVenvPython);
+  nlohmann::json cases = nlohmann::json::array();
+  for (const std::string& file : models) cases.push_back({{"yaml", dir + file}});
+  oracle.run("yolov9_repo_summary", {{"cases", cases}});
+  Context ctx;
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    Model model(ctx, load_model_config(dir + models[i], {}));
     const ModelSummary s = model.summary(ctx);
     const NpyArray counts = oracle.get(std::to_string(i) + "_counts");
     const std::int64_t* c = counts.as<std::int64_t>();
