@@ -50,7 +50,9 @@ struct TalMetricsKernel {
   std::uint8_t* inside;  // (B, M, A)
   float* overlaps;       // (B, M, A)
   float* metrics;        // (B, M, A)
-  YOLO_HD void operator()(std::int64_t bj, std::int64_t a) const {
+  // Inlined into the anchor loop even though g++ finds the CIoU branch too
+  // big: most pairs are outside the GT, and a call per pair cost more than them.
+  YOLO_HD YOLO_ALWAYS_INLINE void operator()(std::int64_t bj, std::int64_t a) const {
     const std::int64_t b = bj / s.max_gt, i = bj * s.anchors + a;
     const float* g = gt_boxes + bj * 4;
     const bool valid = gt_valid[bj] != 0;
@@ -137,23 +139,45 @@ struct TalResolveKernel {
 };
 
 // Per GT: max over its positive anchors of the metric and of the overlap.
+// A lane functor over (B*M rows, one column), so that the CPU runs the rows
+// in parallel (Exec::parallel_for_lanes with cost A); within a row, kSpan
+// running maxima over interleaved anchors vectorise, then fold. The values
+// are finite and >= 0, so any order of max gives the same float.
 struct TalNormaliserKernel {
+  static constexpr int kSpan = 16;
   const std::uint8_t* candidate;  // (B, M, A) after resolution
   const float* overlaps;
   const float* metrics;
   TalShape s;
   float* max_metric;   // (B*M)
   float* max_overlap;  // (B*M)
-  YOLO_HD void operator()(std::int64_t bj) const {
-    float m = 0.0f, o = 0.0f;
-    for (std::int64_t a = 0; a < s.anchors; ++a) {
-      const std::int64_t i = bj * s.anchors + a;
-      const float keep = candidate[i] != 0 ? 1.0f : 0.0f;
-      m = m > metrics[i] * keep ? m : metrics[i] * keep;
-      o = o > overlaps[i] * keep ? o : overlaps[i] * keep;
+  template <int L>
+  YOLO_HD void operator()(std::int64_t bj, std::int64_t) const {
+    const std::uint8_t* keep = candidate + bj * s.anchors;
+    const float* metric = metrics + bj * s.anchors;
+    const float* overlap = overlaps + bj * s.anchors;
+    float m[kSpan], o[kSpan];
+    for (int l = 0; l < kSpan; ++l) m[l] = o[l] = 0.0f;
+    const std::int64_t full = s.anchors / kSpan * kSpan;
+    for (std::int64_t a = 0; a < full; a += kSpan) {
+      YOLO_LANE_LOOP
+      for (int l = 0; l < kSpan; ++l) {
+        const float k = keep[a + l] != 0 ? 1.0f : 0.0f;
+        m[l] = m[l] > metric[a + l] * k ? m[l] : metric[a + l] * k;
+        o[l] = o[l] > overlap[a + l] * k ? o[l] : overlap[a + l] * k;
+      }
     }
-    max_metric[bj] = m;
-    max_overlap[bj] = o;
+    for (std::int64_t a = full; a < s.anchors; ++a) {
+      const float k = keep[a] != 0 ? 1.0f : 0.0f;
+      m[0] = m[0] > metric[a] * k ? m[0] : metric[a] * k;
+      o[0] = o[0] > overlap[a] * k ? o[0] : overlap[a] * k;
+    }
+    for (int l = 1; l < kSpan; ++l) {
+      m[0] = m[0] > m[l] ? m[0] : m[l];
+      o[0] = o[0] > o[l] ? o[0] : o[l];
+    }
+    max_metric[bj] = m[0];
+    max_overlap[bj] = o[0];
   }
 };
 

@@ -35,10 +35,11 @@ void AssignerImpl<B>::assign(const Context& ctx, const Tensor& pred_scores, cons
                        candidate.data<std::uint8_t>(), metrics.data<float>(), out.fg.data<std::uint8_t>(),
                        out.gt_index.data<std::int32_t>()});
   Tensor max_metric = ctx.empty({rows}, DType::f32), max_overlap = ctx.empty({rows}, DType::f32);
-  Exec<B>::parallel_for(
-      ctx, rows,
+  Exec<B>::parallel_for_lanes(
+      ctx, rows, 1,
       TalNormaliserKernel{candidate.data<std::uint8_t>(), overlaps.data<float>(), metrics.data<float>(), s,
-                          max_metric.data<float>(), max_overlap.data<float>()});
+                          max_metric.data<float>(), max_overlap.data<float>()},
+      s.anchors);
   Exec<B>::parallel_for_2d(
       ctx, s.batch, s.anchors,
       TalTargetsKernel{candidate.data<std::uint8_t>(), metrics.data<float>(), max_metric.data<float>(),
