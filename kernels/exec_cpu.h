@@ -15,11 +15,13 @@ struct Exec<Cpu> {
 
   // Runs f(i) for i in [0, n) on ctx's threads. Iterations are independent by
   // contract, which is also what lets the compiler vectorise them (omp simd).
+  // `cost`: the work of one i in elementwise steps, for the serial-below-this-
+  // size decision (a box loss with its gradient is worth dozens).
   template <class F>
-  static void parallel_for(const Context& ctx, std::int64_t n, const F& f) {
+  static void parallel_for(const Context& ctx, std::int64_t n, const F& f, std::int64_t cost = 1) {
     if (n <= 0) return;
     const int threads = ctx.num_threads();
-    if (threads <= 1 || n < kSerialBelow) {
+    if (threads <= 1 || n * cost < kSerialBelow) {
 #pragma omp simd
       for (std::int64_t i = 0; i < n; ++i) f(i);
       return;

@@ -41,8 +41,9 @@ struct Exec<Cuda> {
   static constexpr int kBlockSize = 256;
   static constexpr int kBlocksPerSm = 32;  // enough resident blocks to hide latency
 
+  // `cost` is the CPU launcher's serial-or-parallel hint; every index gets a thread here.
   template <class F>
-  static void parallel_for(const Context& ctx, std::int64_t n, const F& f) {
+  static void parallel_for(const Context& ctx, std::int64_t n, const F& f, std::int64_t /*cost*/ = 1) {
     if (n <= 0) return;
     const CudaResources& r = ctx.cuda();
     const std::int64_t wanted = (n + kBlockSize - 1) / kBlockSize;

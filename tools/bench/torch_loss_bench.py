@@ -1,7 +1,9 @@
 """Times ultralytics' v8DetectionLoss on PyTorch's CPU backend on the same
 work as yolo-bench's detection_loss and assigner benchmarks (batch 16,
 640 px, 80 classes, 20 boxes per image): the loss with its backward to the
-head outputs, and the TaskAlignedAssigner alone. Prints JSON lines
+head outputs, the TaskAlignedAssigner alone, and the CIoU box loss with its
+backward over 16 x 100 x 10 positive anchors (ultralytics' bbox_iou, as
+BboxLoss calls it). Prints JSON lines
 {"name", "seconds"}. Run with the project's venv python.
 """
 import json
@@ -51,6 +53,22 @@ def main():
     mask = (gt[..., 1:5].sum(-1, keepdim=True) > 0).float()
     assign = lambda: criterion.assigner(scores, boxes, anchors, gt[..., :1], gt[..., 1:5], mask)  # noqa: E731
     print(json.dumps({"name": f"assigner/b{B}/{SIZE}px/{NC}", "seconds": best_mean(assign, min_seconds)}), flush=True)
+
+    from ultralytics.utils.metrics import bbox_iou
+
+    def random_boxes(n):
+        wh = torch.rand(n, 2) * 200 + 16
+        xy = torch.rand(n, 2) * (SIZE - wh)
+        return torch.cat([xy, xy + wh], 1)
+
+    positives = B * 100 * 10
+    pred, target, weight = random_boxes(positives).requires_grad_(True), random_boxes(positives), torch.rand(positives, 1)
+
+    def box_loss():
+        iou = bbox_iou(pred, target, xywh=False, CIoU=True)
+        ((1.0 - iou) * weight).sum().backward()
+
+    print(json.dumps({"name": f"box_loss/ciou/{positives}", "seconds": best_mean(box_loss, min_seconds)}), flush=True)
 
 
 main()

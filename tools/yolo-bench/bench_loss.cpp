@@ -2,13 +2,16 @@
 // anchors), 80 classes, 20 ground-truth boxes per image. "detection_loss"
 // is the whole step (decode, assigner, BCE, box loss, DFL, gradients), the
 // work tools/bench/loss_vs_torch.sh times through ultralytics; "assigner"
-// is its Task-Aligned Assigner alone.
+// is its Task-Aligned Assigner alone; "box_loss" the fused CIoU loss and its
+// gradient over the positive anchors of 100 GTs per image (16 x 100 x 10
+// top-k anchors), against ultralytics' bbox_iou with autograd.
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
 #include <random>
 
 #include "engine/core/copy.h"
+#include "engine/loss/box_loss.h"
 #include "engine/loss/detection_loss.h"
 #include "engine/ops/elementwise.h"
 #include "tools/yolo-bench/bench_registry.h"
@@ -17,6 +20,22 @@ namespace yolo::bench {
 namespace {
 
 constexpr std::int64_t kBatch = 16, kSize = 640, kClasses = 80, kObjects = 20;
+constexpr std::int64_t kPositives = kBatch * 100 * 10;  // box_loss: 100 GTs per image, top-k 10
+
+// n boxes xyxy in [0, 640), sides 16-216 px, from a fixed stream.
+Tensor random_boxes(const Context& ctx, std::int64_t n, std::uint32_t seed) {
+  Context host;
+  Tensor boxes = host.empty({n, 4}, DType::f32);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float w = 16 + 200 * u(rng), h = 16 + 200 * u(rng);
+    const float x = (kSize - w) * u(rng), y = (kSize - h) * u(rng);
+    float* b = boxes.data<float>() + 4 * i;
+    b[0] = x, b[1] = y, b[2] = x + w, b[3] = y + h;
+  }
+  return to_device(ctx, boxes);
+}
 
 // Boxes spread over the image, deterministic, as a host tensor set.
 DetectionTargets make_targets(const Context& ctx) {
@@ -84,6 +103,20 @@ void register_loss_benchmarks(const BenchContexts& contexts) {
         })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(
+        fmt::format("box_loss/ciou/{}/{}", kPositives, ctx->device().str()).c_str(),
+        [ctx](benchmark::State& state) {
+          const Tensor pred = random_boxes(*ctx, kPositives, 11), target = random_boxes(*ctx, kPositives, 12);
+          Tensor weight = ctx->empty({kPositives}, DType::f32);
+          fill_uniform(*ctx, weight, 0.0f, 1.0f);
+          Tensor loss = ctx->empty({kPositives}, DType::f32), grad = ctx->empty({kPositives, 4}, DType::f32);
+          for (auto _ : state) {
+            box_loss(*ctx, pred, target, weight, IouType::ciou, 640.0f, 640.0f, loss, grad);
+            ctx->synchronize();
+          }
+        })
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
   }
 }
 
