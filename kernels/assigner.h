@@ -23,22 +23,27 @@ struct TalShape {
   std::int64_t batch, max_gt, anchors, classes;
   int topk;
   float alpha, beta, eps, min_side;
-  bool all_gts;  // overlaps of every valid GT-anchor pair, not only of anchors inside the GT
+  bool all_gts;  // an anchor several GTs claim is resolved over all GTs, not only those containing it
 };
 
-// The alignment metric t = score^alpha * overlap^beta (one function, so that
-// a metric computed again later is the same float).
+// The alignment metric t = score^alpha * overlap^beta, and the overlap
+// clamp(CIoU(gt, pred), 0): one function each, so that a value computed again
+// later (TalResolveKernel) is the same float.
 YOLO_HD float tal_alignment(float score, float overlap, const TalShape& s) {
   return powf(score, s.alpha) * powf(overlap, s.beta);
+}
+YOLO_HD float tal_overlap(const float* gt, const float* pred) {
+  const Box<float> g{gt[0], gt[1], gt[2], gt[3]}, p{pred[0], pred[1], pred[2], pred[3]};
+  const float ciou = CiouTerm::evaluate(g, p, BoxTermParams<float>{}).value;
+  return ciou > 0.0f ? ciou : 0.0f;
 }
 
 // in[b,j,a] = anchor a strictly inside GT j (each side of width or height
 //   below min_side widened to min_side about the centre), by more than eps;
-// overlap = clamp(CIoU(gt, pred_a), 0) where GT j is valid and (in[b,j,a] or all_gts), else 0;
-// metric = score^alpha * overlap^beta where in[b,j,a] and GT j is valid (else 0: the
-//   top-k input), score = pred_scores[b,a,label_j].
-// (all_gts: the YOLOv9 repository computes the CIoU of padding rows too; their
-// box is 0 0 0 0, whose CIoU with any box is <= 0, so clamped to 0 as here.)
+// overlap = clamp(CIoU(gt, pred_a), 0) and metric = score^alpha * overlap^beta
+//   where in[b,j,a] and GT j is valid (else 0), score = pred_scores[b,a,label_j].
+// (all_gts needs the overlaps outside the GTs only for anchors several GTs
+// claim: TalResolveKernel computes those.)
 struct TalMetricsKernel {
   const float* pred_scores;       // (B, A, C) probabilities
   const float* pred_boxes;        // (B, A, 4) xyxy pixels
@@ -66,13 +71,10 @@ struct TalMetricsKernel {
     const bool in = (ax - x1 > s.eps) && (ay - y1 > s.eps) && (x2 - ax > s.eps) && (y2 - ay > s.eps);
     inside[i] = in ? 1 : 0;
     float overlap = 0.0f, metric = 0.0f;
-    if (valid && (in || s.all_gts)) {
-      const float* p = pred_boxes + (b * s.anchors + a) * 4;
-      const Box<float> gt{g[0], g[1], g[2], g[3]}, pd{p[0], p[1], p[2], p[3]};
-      const float ciou = CiouTerm::evaluate(gt, pd, BoxTermParams<float>{}).value;
-      overlap = ciou > 0.0f ? ciou : 0.0f;
+    if (in && valid) {
+      overlap = tal_overlap(g, pred_boxes + (b * s.anchors + a) * 4);
+      metric = tal_alignment(pred_scores[(b * s.anchors + a) * s.classes + gt_labels[bj]], overlap, s);
     }
-    if (in && valid) metric = tal_alignment(pred_scores[(b * s.anchors + a) * s.classes + gt_labels[bj]], overlap, s);
     overlaps[i] = overlap;
     metrics[i] = metric;
   }
@@ -97,32 +99,48 @@ struct TalTopkMaskKernel {
 // Per anchor: if several GTs claim it, only argmax_j overlaps[b,j,a] (first
 // on ties, over all M rows) keeps it; then fg = any claim, gt_index = the
 // first claiming j (0 if none).
-// all_gts: the winner may be a GT that does not contain the anchor (its
-// overlap is set there); its metric, 0 for top-k, becomes
-// score^alpha * overlap^beta, which the YOLOv9 repository normalises with.
-// (Without all_gts the overlap outside is 0 and so would the metric be.)
+// all_gts (the YOLOv9 repository, which has the CIoU of every GT-anchor
+// pair): the overlaps of such an anchor with the GTs not containing it are
+// computed here (padding rows 0: their box is 0 0 0 0, whose clamped CIoU is
+// 0 there too), so the winner may be a GT that does not contain it; its
+// overlap and its metric score^alpha * overlap^beta, which the repository
+// normalises with, are written at the winner's entry.
 struct TalResolveKernel {
-  const float* overlaps;          // (B, M, A)
   const float* pred_scores;       // (B, A, C) probabilities
+  const float* pred_boxes;        // (B, A, 4) xyxy pixels
+  const float* gt_boxes;          // (B, M, 4) xyxy pixels
   const std::int32_t* gt_labels;  // (B, M)
+  const std::uint8_t* gt_valid;   // (B, M)
+  const std::uint8_t* inside;     // (B, M, A)
   TalShape s;
-  std::uint8_t* candidate;  // (B, M, A), updated in place: one column per thread
+  float* overlaps;          // (B, M, A): the winner's entry, in place (one column per thread)
+  std::uint8_t* candidate;  // (B, M, A), updated in place (same column)
   float* metrics;           // (B, M, A): the winner's entry, in place (same column)
   std::uint8_t* fg;         // (B, A)
   std::int32_t* gt_index;   // (B, A)
+  // The overlap of GT j with anchor a as the resolution sees it.
+  YOLO_HD float overlap(std::int64_t b, std::int64_t j, std::int64_t a) const {
+    const std::int64_t bj = b * s.max_gt + j, i = bj * s.anchors + a;
+    if (!s.all_gts || (inside[i] != 0 && gt_valid[bj] != 0)) return overlaps[i];
+    return gt_valid[bj] != 0 ? tal_overlap(gt_boxes + bj * 4, pred_boxes + (b * s.anchors + a) * 4) : 0.0f;
+  }
   YOLO_HD void operator()(std::int64_t b, std::int64_t a) const {
     const std::int64_t base = b * s.max_gt * s.anchors + a;
     int claims = 0;
     for (std::int64_t j = 0; j < s.max_gt; ++j) claims += candidate[base + j * s.anchors];
     if (claims > 1) {
       std::int64_t best = 0;
-      for (std::int64_t j = 1; j < s.max_gt; ++j)
-        if (overlaps[base + j * s.anchors] > overlaps[base + best * s.anchors]) best = j;
+      float best_overlap = overlap(b, 0, a);
+      for (std::int64_t j = 1; j < s.max_gt; ++j) {
+        const float o = overlap(b, j, a);
+        if (o > best_overlap) best = j, best_overlap = o;
+      }
       for (std::int64_t j = 0; j < s.max_gt; ++j) candidate[base + j * s.anchors] = j == best ? 1 : 0;
       if (s.all_gts) {
         const std::int32_t label = gt_labels[b * s.max_gt + best];  // a padding row's may be < 0 (overlap 0)
         const float score = pred_scores[(b * s.anchors + a) * s.classes + (label < 0 ? 0 : label)];
-        metrics[base + best * s.anchors] = tal_alignment(score, overlaps[base + best * s.anchors], s);
+        overlaps[base + best * s.anchors] = best_overlap;
+        metrics[base + best * s.anchors] = tal_alignment(score, best_overlap, s);
       }
     }
     std::int32_t first = 0;

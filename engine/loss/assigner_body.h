@@ -12,8 +12,8 @@ void AssignerImpl<B>::assign(const Context& ctx, const Tensor& pred_scores, cons
                              const Tensor& anchors, const Tensor& gt_boxes, const Tensor& gt_labels,
                              const Tensor& gt_valid, const TaskAlignedAssignerOptions& o, TaskAlignment& out) {
   const TalShape s{
-      pred_scores.dim(0), gt_boxes.dim(1), pred_scores.dim(1), pred_scores.dim(2), o.topk, o.alpha, o.beta, o.eps,
-      o.min_side, o.resolve_over_all_gts};
+      pred_scores.dim(0), gt_boxes.dim(1),       pred_scores.dim(1), pred_scores.dim(2), o.topk, o.alpha, o.beta, o.eps,
+      o.min_side,         o.resolve_over_all_gts};
   const std::int64_t rows = s.batch * s.max_gt;
   Tensor inside = ctx.empty({rows, s.anchors}, DType::u8), candidate = ctx.zeros({rows, s.anchors}, DType::u8);
   Tensor overlaps = ctx.empty({rows, s.anchors}, DType::f32), metrics = ctx.empty({rows, s.anchors}, DType::f32);
@@ -31,9 +31,10 @@ void AssignerImpl<B>::assign(const Context& ctx, const Tensor& pred_scores, cons
                                              inside.data<std::uint8_t>(), s, candidate.data<std::uint8_t>()});
   Exec<B>::parallel_for_2d(
       ctx, s.batch, s.anchors,
-      TalResolveKernel{overlaps.data<float>(), pred_scores.data<float>(), gt_labels.data<std::int32_t>(), s,
-                       candidate.data<std::uint8_t>(), metrics.data<float>(), out.fg.data<std::uint8_t>(),
-                       out.gt_index.data<std::int32_t>()});
+      TalResolveKernel{pred_scores.data<float>(), pred_boxes.data<float>(), gt_boxes.data<float>(),
+                       gt_labels.data<std::int32_t>(), gt_valid.data<std::uint8_t>(), inside.data<std::uint8_t>(), s,
+                       overlaps.data<float>(), candidate.data<std::uint8_t>(), metrics.data<float>(),
+                       out.fg.data<std::uint8_t>(), out.gt_index.data<std::int32_t>()});
   Tensor max_metric = ctx.empty({rows}, DType::f32), max_overlap = ctx.empty({rows}, DType::f32);
   Exec<B>::parallel_for_lanes(
       ctx, rows, 1,

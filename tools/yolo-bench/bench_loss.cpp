@@ -1,7 +1,8 @@
 // The detection loss at YOLOv8's training shapes: batch 16, 640 px (8400
 // anchors), 80 classes, 20 ground-truth boxes per image. "detection_loss"
 // is the whole step (decode, assigner, BCE, box loss, DFL, gradients), the
-// work tools/bench/loss_vs_torch.sh times through ultralytics; "assigner"
+// work tools/bench/loss_vs_torch.sh times through ultralytics
+// ("detection_loss_yolov9": the same in the YOLOv9 repository's flavour); "assigner"
 // is its Task-Aligned Assigner alone; "box_loss" the fused CIoU loss and its
 // gradient over the positive anchors of 100 GTs per image (16 x 100 x 10
 // top-k anchors), against ultralytics' bbox_iou with autograd.
@@ -60,24 +61,29 @@ DetectionTargets make_targets(const Context& ctx) {
 void register_loss_benchmarks(const BenchContexts& contexts) {
   for (const auto& owned : contexts.contexts) {
     const Context* ctx = owned.get();
-    benchmark::RegisterBenchmark(
-        fmt::format("detection_loss/b{}/{}px/{}/{}", kBatch, kSize, kClasses, ctx->device().str()).c_str(),
-        [ctx](benchmark::State& state) {
-          const std::vector<float> strides = {8, 16, 32};
-          std::vector<Tensor> levels, grads;
-          for (float s : strides) {
-            const auto g = static_cast<std::int64_t>(kSize / s);
-            levels.push_back(ctx->empty({kBatch, g, g, 64 + kClasses}, DType::f32));
-            fill_uniform(*ctx, levels.back(), -3.0f, 3.0f);
-          }
-          const DetectionTargets targets = make_targets(*ctx);
-          for (auto _ : state) {
-            Tensor r = detection_loss(*ctx, levels, strides, targets, DetectionLossOptions{}, grads);
-            ctx->synchronize();
-          }
-        })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    for (const LossFlavour flavour : {LossFlavour::ultralytics, LossFlavour::yolov9}) {
+      const char* name = flavour == LossFlavour::ultralytics ? "detection_loss" : "detection_loss_yolov9";
+      benchmark::RegisterBenchmark(
+          fmt::format("{}/b{}/{}px/{}/{}", name, kBatch, kSize, kClasses, ctx->device().str()).c_str(),
+          [ctx, flavour](benchmark::State& state) {
+            const std::vector<float> strides = {8, 16, 32};
+            std::vector<Tensor> levels, grads;
+            for (float s : strides) {
+              const auto g = static_cast<std::int64_t>(kSize / s);
+              levels.push_back(ctx->empty({kBatch, g, g, 64 + kClasses}, DType::f32));
+              fill_uniform(*ctx, levels.back(), -3.0f, 3.0f);
+            }
+            const DetectionTargets targets = make_targets(*ctx);
+            DetectionLossOptions options;
+            options.flavour = flavour;
+            for (auto _ : state) {
+              Tensor r = detection_loss(*ctx, levels, strides, targets, options, grads);
+              ctx->synchronize();
+            }
+          })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
     benchmark::RegisterBenchmark(
         fmt::format("assigner/b{}/{}px/{}/{}", kBatch, kSize, kClasses, ctx->device().str()).c_str(),
         [ctx](benchmark::State& state) {
