@@ -130,6 +130,19 @@ INSTANTIATE_TEST_SUITE_P(Models, ModelOracle,
                            return stem;
                          });
 
+// Case i of the oracle's summary run: layers, parameters and gradients
+// exactly, GFLOPs to 1e-6 relative.
+void expect_summary_matches(const ModelSummary& s, const test::Oracle& oracle, std::size_t i) {
+  const NpyArray counts = oracle.get(std::to_string(i) + "_counts");
+  const std::int64_t* c = counts.as<std::int64_t>();
+  SCOPED_TRACE(s.str());
+  EXPECT_EQ(s.layers, c[0]);
+  EXPECT_EQ(s.parameters, c[1]);
+  EXPECT_EQ(s.gradients, c[2]);
+  const double gflops = oracle.get(std::to_string(i) + "_gflops").as<float>()[0];
+  EXPECT_NEAR(s.gflops, gflops, 1e-6 * gflops);
+}
+
 // The model summary's numbers against ultralytics' model.info() for every
 // model ultralytics builds (YOLOv8 n-x, YOLOv9 t-e): layers, parameters and gradients exactly, GFLOPs (thop's
 // count at 640) to 1e-6 relative.
@@ -151,15 +164,7 @@ TEST(ModelSummaryOracle, CountsEqualUltralyticsForEveryShippedUltralyticsYaml) {
   for (std::size_t i = 0; i < models.size(); ++i) {
     const ModelConfig file = load_model_config(dir + models[i].first, {});
     Model model(ctx, parse_model_config(file.text, file.path, models[i].second));
-    const ModelSummary s = model.summary(ctx);
-    const NpyArray counts = oracle.get(std::to_string(i) + "_counts");
-    const std::int64_t* c = counts.as<std::int64_t>();
-    SCOPED_TRACE(s.str());
-    EXPECT_EQ(s.layers, c[0]);
-    EXPECT_EQ(s.parameters, c[1]);
-    EXPECT_EQ(s.gradients, c[2]);
-    const double gflops = oracle.get(std::to_string(i) + "_gflops").as<float>()[0];
-    EXPECT_NEAR(s.gflops, gflops, 1e-6 * gflops);
+    expect_summary_matches(model.summary(ctx), oracle, i);
   }
 }
 
@@ -178,15 +183,7 @@ TEST(ModelSummaryOracle, CountsEqualTheYolov9RepositoryForItsYamls) {
   Context ctx;
   for (std::size_t i = 0; i < models.size(); ++i) {
     Model model(ctx, load_model_config(dir + models[i], {}));
-    const ModelSummary s = model.summary(ctx);
-    const NpyArray counts = oracle.get(std::to_string(i) + "_counts");
-    const std::int64_t* c = counts.as<std::int64_t>();
-    SCOPED_TRACE(s.str());
-    EXPECT_EQ(s.layers, c[0]);
-    EXPECT_EQ(s.parameters, c[1]);
-    EXPECT_EQ(s.gradients, c[2]);
-    const double gflops = oracle.get(std::to_string(i) + "_gflops").as<float>()[0];
-    EXPECT_NEAR(s.gflops, gflops, 1e-6 * gflops);
+    expect_summary_matches(model.summary(ctx), oracle, i);
   }
 }
 
