@@ -26,15 +26,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", 
 import ultralytics_to_safetensors as convert  # noqa: E402
 
 
-# The YOLOv9 repository's modules import each other as top-level `models` and `utils`.
-YOLOV9_REPO = os.path.join(sys.prefix, "yolov9pip-0.0.4", "yolov9")
-
-
 def yolov9_repo_model(path, nc, seed):
     """The YOLOv9 repository's DetectionModel built from our YAML (its own
     parse_model, initialize_weights and head bias init). Its version in the
     sdist predates ELAN1, so the t and s models cannot be built here."""
-    sys.path.insert(0, YOLOV9_REPO)
+    import yolov9_repo  # noqa: F401  (the repository's code on sys.path)
     from models.yolo import DetectionModel as RepoDetectionModel
     from utils.general import LOGGER
 

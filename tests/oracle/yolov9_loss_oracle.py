@@ -4,19 +4,12 @@ utils/loss_tal_dual.py's (DualDDetect models, train_dual.py), with torch
 autograd for the gradients. The code is the yolov9pip sdist that
 tools/setup-deps.sh extracts into the venv; run with the venv's python.
 """
-import os
-import sys
 
 import numpy as np
 import torch
 
+import yolov9_repo  # noqa: F401  (the repository's code on sys.path)
 from oracle_io import run
-
-# The repository's modules import each other as top-level `utils...`.
-YOLOV9 = os.path.join(sys.prefix, "yolov9pip-0.0.4", "yolov9")
-if not os.path.isdir(YOLOV9):
-    sys.exit(f"{YOLOV9} is missing: run tools/setup-deps.sh (and this script with the venv's python)")
-sys.path.insert(0, YOLOV9)
 
 import utils.tal.assigner as tal  # noqa: E402
 

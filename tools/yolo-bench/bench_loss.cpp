@@ -38,22 +38,17 @@ Tensor random_boxes(const Context& ctx, std::int64_t n, std::uint32_t seed) {
   return to_device(ctx, boxes);
 }
 
-// Boxes spread over the image, deterministic, as a host tensor set.
+// kObjects boxes per image (random_boxes) with random classes, deterministic.
 DetectionTargets make_targets(const Context& ctx) {
   Context host;
-  Tensor boxes = host.empty({kBatch, kObjects, 4}, DType::f32), labels = host.empty({kBatch, kObjects}, DType::i32);
-  Tensor valid = host.empty({kBatch, kObjects}, DType::u8);
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  Tensor labels = host.empty({kBatch, kObjects}, DType::i32), valid = host.empty({kBatch, kObjects}, DType::u8);
+  std::mt19937 rng(8);
   for (std::int64_t i = 0; i < kBatch * kObjects; ++i) {
-    const float w = 16 + 200 * u(rng), h = 16 + 200 * u(rng);
-    const float x = (kSize - w) * u(rng), y = (kSize - h) * u(rng);
-    float* b = boxes.data<float>() + 4 * i;
-    b[0] = x, b[1] = y, b[2] = x + w, b[3] = y + h;
     labels.data<std::int32_t>()[i] = static_cast<std::int32_t>(rng() % kClasses);
     valid.data<std::uint8_t>()[i] = 1;
   }
-  return {to_device(ctx, boxes), to_device(ctx, labels), to_device(ctx, valid)};
+  return {random_boxes(ctx, kBatch * kObjects, 7).view({kBatch, kObjects, 4}), to_device(ctx, labels),
+          to_device(ctx, valid)};
 }
 
 }  // namespace
