@@ -53,15 +53,23 @@ void ProcessGroup::check_same(const std::string& what, const std::string& digest
   const std::string prefix = fmt::format("check{}/", checks_++);
   store_->set(prefix + std::to_string(env_.rank), digest);
   // Rank 0 compares everyone's; the others compare theirs with rank 0's.
-  // Either way every rank of a mismatched job stops.
+  // Either way every rank of a mismatched job stops, each with the message:
+  // rank 0 serves the store, so it first waits until every rank has read its
+  // digest (else its exit could beat a peer's read, which would then only
+  // see the store vanish).
   if (env_.rank == 0) {
+    std::vector<std::string> read;
+    for (int r = 1; r < env_.world_size; ++r) read.push_back(prefix + "read/" + std::to_string(r));
+    store_->wait(read);
     for (int r = 1; r < env_.world_size; ++r) {
       YOLO_CHECK(store_->get_string(prefix + std::to_string(r)) == digest,
                  "rank {} runs a different {} than rank 0: every rank must be started with the same command and files",
                  r, what);
     }
   } else {
-    YOLO_CHECK(store_->get_string(prefix + "0") == digest,
+    const std::string reference = store_->get_string(prefix + "0");
+    store_->set(prefix + "read/" + std::to_string(env_.rank), "1");
+    YOLO_CHECK(reference == digest,
                "rank {} runs a different {} than rank 0: every rank must be started with the same command and files",
                env_.rank, what);
   }
