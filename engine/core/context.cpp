@@ -13,7 +13,8 @@
 
 namespace yolo {
 
-Context::Context(Device device, ContextOptions options) : device_(device), seed_(options.seed) {
+Context::Context(Device device, ContextOptions options)
+    : device_(device), seed_(options.seed), conv_algorithms_(options.conv_algorithms) {
   require_device(device);
   if (device.is_cpu()) {
     num_threads_ = options.num_threads > 0 ? options.num_threads : omp_get_max_threads();

@@ -16,9 +16,21 @@ namespace yolo {
 struct CpuResources;   // engine/core/cpu_resources.h (oneDNN)
 struct CudaResources;  // engine/core/cuda_resources.h (streams, cuDNN, cuBLAS)
 
+// The convolution algorithms ops may pick from.
+enum class ConvAlgorithms {
+  // The fastest: Winograd for 3x3 stride-1 f32 on the cpu (about 10x the
+  // rounding error of a direct sum, still near 2e-6 relative), whatever
+  // cuDNN's Find times fastest on cuda.
+  fastest,
+  // Direct and GEMM-style sums only (PyTorch's CPU convolutions): the closest
+  // agreement with a float64 reference, for parity tests.
+  direct,
+};
+
 struct ContextOptions {
   int num_threads = 0;  // CPU threads for parallel_for and oneDNN; 0 = OpenMP's default
   std::uint64_t seed = 0;
+  ConvAlgorithms conv_algorithms = ConvAlgorithms::fastest;
 };
 
 class Context {
@@ -31,6 +43,7 @@ class Context {
   const Device& device() const { return device_; }
   int num_threads() const { return num_threads_; }
   std::uint64_t seed() const { return seed_; }
+  ConvAlgorithms conv_algorithms() const { return conv_algorithms_; }
   // The context's random stream is counter-based (kernels/philox.h): a draw
   // is f(seed, offset, index). Each consumer takes a fresh offset, so two
   // draws never overlap and a run is reproducible from the seed alone.
@@ -59,6 +72,7 @@ class Context {
   Device device_;
   int num_threads_ = 1;
   std::uint64_t seed_ = 0;
+  ConvAlgorithms conv_algorithms_ = ConvAlgorithms::fastest;
   mutable std::atomic<std::uint64_t> rng_offset_{0};
   std::shared_ptr<Allocator> allocator_;
   std::shared_ptr<Allocator> host_allocator_;

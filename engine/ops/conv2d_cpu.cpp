@@ -4,9 +4,14 @@
 // (ohwi, or gohwi with groups). Each primitive lets oneDNN pick the weight
 // layout its fastest kernel wants ("any") and reorders to or from OHWI: the
 // weights are small next to the activations, so the reorder is cheap and the
-// convolution runs its best kernel. Everything built for a shape (primitive
-// descriptors, primitives, memory objects, internal buffers) is cached in the
-// context's OpCache, so the steady state only swaps data handles and executes.
+// convolution runs its best kernel. A 3x3 stride-1 f32 convolution runs
+// oneDNN's Winograd F(4x4, 3x3) kernels where oneDNN has them: about half the
+// time of the direct kernels in every direction (docs/BENCHMARKS.md), at a
+// relative error near 2e-6; they want blocked activations (nChw16c), so those
+// plans reorder to and from NHWC around the call. Everything built for a shape
+// (primitive descriptors, primitives, memory objects, internal buffers) is
+// cached in the context's OpCache, so the steady state only swaps data handles
+// and executes.
 #include <omp.h>
 
 #include <dnnl.hpp>
@@ -41,6 +46,7 @@ struct ConvDims {
   memory::dims strides, dilates, padding;
   Tag weights_tag;
   memory::data_type type;
+  bool winograd_shape;  // 3x3, stride 1, no dilation, no groups, f32
 
   ConvDims(const Shape& x, const Shape& w, const Shape& y, const Conv2dGeometry& g, DType dtype)
       : src{x[0], x[3], x[1], x[2]},
@@ -50,7 +56,9 @@ struct ConvDims {
         dilates{g.dilation - 1, g.dilation - 1},  // oneDNN counts the gaps
         padding{g.padding, g.padding},
         weights_tag(g.groups == 1 ? Tag::ohwi : Tag::gohwi),
-        type(dnnl_type(dtype)) {
+        type(dnnl_type(dtype)),
+        winograd_shape(dtype == DType::f32 && g.groups == 1 && g.stride == 1 && g.dilation == 1 && w[1] == 3 &&
+                       w[2] == 3) {
     if (g.groups == 1) {
       weights = {w[0], w[3], w[1], w[2]};
     } else {
@@ -58,20 +66,41 @@ struct ConvDims {
     }
   }
 
-  memory::desc src_md() const { return {src, type, Tag::nhwc}; }
-  memory::desc dst_md() const { return {dst, type, Tag::nhwc}; }
+  // The caller's activations (NHWC), and what a primitive of `algorithm` is
+  // offered: NHWC for the direct kernels, any layout for Winograd's.
+  memory::desc user_src_md() const { return {src, type, Tag::nhwc}; }
+  memory::desc user_dst_md() const { return {dst, type, Tag::nhwc}; }
+  static Tag activation_tag(dnnl::algorithm algorithm) {
+    return algorithm == dnnl::algorithm::convolution_winograd ? Tag::any : Tag::nhwc;
+  }
   memory::desc user_weights_md() const { return {weights, type, weights_tag}; }
   memory::desc any_weights_md(memory::data_type t) const { return {weights, t, Tag::any}; }
   memory::desc bias_md(memory::data_type t) const { return {bias, t, Tag::a}; }
 
-  dnnl::convolution_forward::primitive_desc forward_pd(const dnnl::engine& engine, bool with_bias,
-                                                       const dnnl::primitive_attr& attr = {}) const {
-    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                            src_md(), any_weights_md(type), with_bias ? bias_md(type) : memory::desc(),
-                                            dst_md(), strides, dilates, padding, padding);
+  dnnl::convolution_forward::primitive_desc forward_pd(const dnnl::engine& engine, dnnl::algorithm algorithm,
+                                                       bool with_bias, const dnnl::primitive_attr& attr = {}) const {
+    const Tag act = activation_tag(algorithm);
+    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, algorithm, {src, type, act},
+                                            any_weights_md(type), with_bias ? bias_md(type) : memory::desc(),
+                                            {dst, type, act}, strides, dilates, padding, padding);
     return {d, attr, engine};
   }
 };
+
+// Builds a plan's primitive descriptor with Winograd when the context allows
+// it, the shape suits it and oneDNN has a kernel for it, else with the direct
+// algorithm. `make` takes the algorithm and throws dnnl::error when oneDNN has
+// no kernel.
+template <class MakePd>
+auto pick_algorithm(const Context& ctx, const ConvDims& d, MakePd&& make) {
+  if (ctx.conv_algorithms() == ConvAlgorithms::fastest && d.winograd_shape) {
+    try {
+      return make(dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {  // unimplemented for this shape or machine: direct below
+    }
+  }
+  return make(dnnl::algorithm::convolution_direct);
+}
 
 std::string conv_key(const char* direction, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool bias,
                      int threads, Activation act = Activation::identity) {
@@ -110,6 +139,44 @@ struct OwnedMemory {
 };
 
 memory unbound(const memory::desc& md, const dnnl::engine& engine) { return memory(md, engine, DNNL_MEMORY_NONE); }
+
+// An activation as a primitive reads or writes it: the caller's NHWC memory
+// and, when the primitive wants another layout (Winograd's blocked one), a
+// buffer of that layout taken from the allocator for the call, with the
+// reorder into it (an input) or out of it (an output).
+class ConvActivation {
+ public:
+  enum class Role { input, output };
+
+  ConvActivation(const dnnl::engine& engine, const memory::desc& user_md, const memory::desc& wanted, Role role)
+      : role_(role), user_(unbound(user_md, engine)) {
+    if (wanted == user_md) return;
+    blocked_ = unbound(wanted, engine);
+    reorder_ = role == Role::input ? dnnl::reorder(user_, blocked_) : dnnl::reorder(blocked_, user_);
+  }
+  const memory& for_primitive() const { return reorder_ ? blocked_ : user_; }
+
+  // Points at the caller's tensor; an input is reordered into the blocked
+  // buffer at once. The returned buffer must live until the primitive ran.
+  Tensor bind(const Context& ctx, dnnl::stream& stream, void* data) {
+    user_.set_data_handle(data);
+    if (!reorder_) return {};
+    Tensor buffer = ctx.empty({static_cast<std::int64_t>(blocked_.get_desc().get_size())}, DType::u8);
+    blocked_.set_data_handle(buffer.raw_data());
+    if (role_ == Role::input) reorder_->execute(stream, user_, blocked_);
+    return buffer;
+  }
+  // After the primitive ran: an output is reordered into the caller's tensor.
+  void finish_output(dnnl::stream& stream) {
+    if (reorder_) reorder_->execute(stream, blocked_, user_);
+  }
+
+ private:
+  Role role_;
+  memory user_, blocked_;
+  std::optional<dnnl::reorder> reorder_;
+};
+using Role = ConvActivation::Role;
 
 // oneDNN's OpenMP runtime sizes its primitives by the calling thread's
 // thread count, at creation and at execution: make it the context's for the
@@ -162,7 +229,8 @@ struct ConvWeights {
 
 struct ForwardPlan {
   dnnl::convolution_forward conv;
-  memory src, dst, bias;
+  ConvActivation src, dst;
+  memory bias;
   ConvWeights weights;
   OwnedMemory scratchpad;
   Args args;
@@ -170,12 +238,12 @@ struct ForwardPlan {
   ForwardPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_forward::primitive_desc& pd,
               bool with_bias)
       : conv(pd),
-        src(unbound(d.src_md(), ctx.cpu().engine)),
-        dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        src(ctx.cpu().engine, d.user_src_md(), pd.src_desc(), Role::input),
+        dst(ctx.cpu().engine, d.user_dst_md(), pd.dst_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
         scratchpad(ctx, pd.scratchpad_desc()) {
-    args = {{DNNL_ARG_SRC, src},
-            {DNNL_ARG_DST, dst},
+    args = {{DNNL_ARG_SRC, src.for_primitive()},
+            {DNNL_ARG_DST, dst.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
             {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
     if (with_bias) {
@@ -187,19 +255,19 @@ struct ForwardPlan {
 
 struct BackwardDataPlan {
   dnnl::convolution_backward_data conv;
-  memory diff_dst, diff_src;
+  ConvActivation diff_dst, diff_src;
   ConvWeights weights;
   OwnedMemory scratchpad;
   Args args;
 
   BackwardDataPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_backward_data::primitive_desc& pd)
       : conv(pd),
-        diff_dst(unbound(d.dst_md(), ctx.cpu().engine)),
-        diff_src(unbound(d.src_md(), ctx.cpu().engine)),
+        diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
+        diff_src(ctx.cpu().engine, d.user_src_md(), pd.diff_src_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
         scratchpad(ctx, pd.scratchpad_desc()) {
-    args = {{DNNL_ARG_DIFF_DST, diff_dst},
-            {DNNL_ARG_DIFF_SRC, diff_src},
+    args = {{DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
+            {DNNL_ARG_DIFF_SRC, diff_src.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
             {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
   }
@@ -210,7 +278,8 @@ struct BackwardDataPlan {
 // so accumulating costs no extra pass.
 struct BackwardWeightsPlan {
   dnnl::convolution_backward_weights conv;
-  memory src, diff_dst, user_dw, user_db;
+  ConvActivation src, diff_dst;
+  memory user_dw, user_db;
   OwnedMemory scratchpad, dw, db;
   dnnl::reorder store_dw, accumulate_dw, store_db, accumulate_db;
   Args args;
@@ -228,8 +297,8 @@ struct BackwardWeightsPlan {
   BackwardWeightsPlan(const Context& ctx, const ConvDims& d,
                       const dnnl::convolution_backward_weights::primitive_desc& pd, bool with_bias)
       : conv(pd),
-        src(unbound(d.src_md(), ctx.cpu().engine)),
-        diff_dst(unbound(d.dst_md(), ctx.cpu().engine)),
+        src(ctx.cpu().engine, d.user_src_md(), pd.src_desc(), Role::input),
+        diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
         user_dw(unbound(d.user_weights_md(), ctx.cpu().engine)),
         user_db(unbound(d.bias_md(d.type), ctx.cpu().engine)),
         scratchpad(ctx, pd.scratchpad_desc()),
@@ -239,8 +308,8 @@ struct BackwardWeightsPlan {
         accumulate_dw(make_reorder(dw.mem, user_dw, true)),
         store_db(make_reorder(db.mem, user_db, false)),
         accumulate_db(make_reorder(db.mem, user_db, true)) {
-    args = {{DNNL_ARG_SRC, src},
-            {DNNL_ARG_DIFF_DST, diff_dst},
+    args = {{DNNL_ARG_SRC, src.for_primitive()},
+            {DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
             {DNNL_ARG_DIFF_WEIGHTS, dw.mem},
             {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
     if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db.mem;
@@ -259,15 +328,18 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     const std::string key = conv_key("fwd", x, w, g, with_bias, ctx.num_threads(), act);
     ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(key, [&] {
       const ConvDims d(x.shape(), w.shape(), y.shape(), g, x.dtype());
-      return std::make_shared<ForwardPlan>(ctx, d, d.forward_pd(ctx.cpu().engine, with_bias, forward_attr(act)),
-                                           with_bias);
+      const auto pd = pick_algorithm(ctx, d, [&](dnnl::algorithm algorithm) {
+        return d.forward_pd(ctx.cpu().engine, algorithm, with_bias, forward_attr(act));
+      });
+      return std::make_shared<ForwardPlan>(ctx, d, pd, with_bias);
     });
     dnnl::stream& stream = ctx.cpu().stream;
-    plan.src.set_data_handle(x.raw_data());
-    plan.dst.set_data_handle(y.raw_data());
+    const Tensor src_buffer = plan.src.bind(ctx, stream, x.raw_data());
+    const Tensor dst_buffer = plan.dst.bind(ctx, stream, y.raw_data());
     if (with_bias) plan.bias.set_data_handle(b.raw_data());
     plan.weights.bind(stream, w.raw_data());
     plan.conv.execute(stream, plan.args);
+    plan.dst.finish_output(stream);
     stream.wait();
   });
 }
@@ -283,18 +355,21 @@ void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const 
         ctx.op_cache().get<BackwardDataPlan>(conv_key("bwd_data", dx, w, g, false, ctx.num_threads()), [&] {
           const ConvDims d(dx.shape(), w.shape(), dy.shape(), g, dx.dtype());
           const dnnl::engine& engine = ctx.cpu().engine;
-          const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_md(),
-                                                           d.any_weights_md(d.type), d.dst_md(), d.strides, d.dilates,
-                                                           d.padding, d.padding);
-          const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(), engine,
-                                                                   d.forward_pd(engine, false));
+          const auto pd = pick_algorithm(ctx, d, [&](dnnl::algorithm algorithm) {
+            const auto hint = d.forward_pd(engine, algorithm, false);
+            const dnnl::convolution_backward_data::desc desc(algorithm, hint.src_desc(), d.any_weights_md(d.type),
+                                                             hint.dst_desc(), d.strides, d.dilates, d.padding,
+                                                             d.padding);
+            return dnnl::convolution_backward_data::primitive_desc(desc, user_scratchpad(), engine, hint);
+          });
           return std::make_shared<BackwardDataPlan>(ctx, d, pd);
         });
     dnnl::stream& stream = ctx.cpu().stream;
-    plan.diff_dst.set_data_handle(dy.raw_data());
-    plan.diff_src.set_data_handle(dx.raw_data());
+    const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
+    const Tensor diff_src_buffer = plan.diff_src.bind(ctx, stream, dx.raw_data());
     plan.weights.bind(stream, w.raw_data());
     plan.conv.execute(stream, plan.args);
+    plan.diff_src.finish_output(stream);
     stream.wait();
   });
 }
@@ -312,16 +387,18 @@ void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, cons
           const ConvDims d(x.shape(), dw.shape(), dy.shape(), g, x.dtype());
           const dnnl::engine& engine = ctx.cpu().engine;
           const memory::data_type f32 = memory::data_type::f32;
-          const dnnl::convolution_backward_weights::desc desc(
-              dnnl::algorithm::convolution_direct, d.src_md(), d.any_weights_md(f32),
-              with_bias ? d.bias_md(f32) : memory::desc(), d.dst_md(), d.strides, d.dilates, d.padding, d.padding);
-          const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine,
-                                                                      d.forward_pd(engine, with_bias));
+          const auto pd = pick_algorithm(ctx, d, [&](dnnl::algorithm algorithm) {
+            const auto hint = d.forward_pd(engine, algorithm, with_bias);
+            const dnnl::convolution_backward_weights::desc desc(
+                algorithm, hint.src_desc(), d.any_weights_md(f32), with_bias ? d.bias_md(f32) : memory::desc(),
+                hint.dst_desc(), d.strides, d.dilates, d.padding, d.padding);
+            return dnnl::convolution_backward_weights::primitive_desc(desc, user_scratchpad(), engine, hint);
+          });
           return std::make_shared<BackwardWeightsPlan>(ctx, d, pd, with_bias);
         });
     dnnl::stream& stream = ctx.cpu().stream;
-    plan.src.set_data_handle(x.raw_data());
-    plan.diff_dst.set_data_handle(dy.raw_data());
+    const Tensor src_buffer = plan.src.bind(ctx, stream, x.raw_data());
+    const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
     plan.user_dw.set_data_handle(dw.raw_data());
     plan.conv.execute(stream, plan.args);
     (accumulate != 0.0f ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);

@@ -131,22 +131,39 @@ Tensor scratch(const Context& ctx, std::size_t bytes) {
   return ctx.empty({static_cast<std::int64_t>(std::max<std::size_t>(bytes, 1))}, DType::u8);
 }
 
+// Winograd and FFT algorithms: fast, with a larger rounding error than a
+// direct sum; left out under ConvAlgorithms::direct.
+bool transforms_inputs(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool transforms_inputs(cudnnConvolutionBwdDataAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+bool transforms_inputs(cudnnConvolutionBwdFilterAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+}
+
 // Keeps the fastest result that ran, fits `limit`, is deterministic (no
 // atomics: a run must repeat from its seed, as ultralytics' deterministic
-// default asks of PyTorch) and, for f32, used FMA math.
+// default asks of PyTorch), for f32 used FMA math, and is allowed by the
+// context's ConvAlgorithms.
 // Find reports an (algorithm, math type) pair and may time math types other
 // than the descriptor's, so the descriptor takes the one that was timed.
 template <class Perf, std::size_t N>
 void choose(Plan& p, const std::array<Perf, N>& results, int count, DType dtype, std::size_t limit,
-            const std::string& key) {
+            ConvAlgorithms allowed, const std::string& key) {
   const Perf* best = nullptr;
   for (int i = 0; i < count; ++i) {
     const Perf& r = results[static_cast<std::size_t>(i)];
     const bool usable = r.status == CUDNN_STATUS_SUCCESS && r.memory <= limit && r.determinism == CUDNN_DETERMINISTIC &&
-                        (dtype != DType::f32 || r.mathType == CUDNN_FMA_MATH);
+                        (dtype != DType::f32 || r.mathType == CUDNN_FMA_MATH) &&
+                        (allowed == ConvAlgorithms::fastest || !transforms_inputs(r.algo));
     if (usable && (best == nullptr || r.time < best->time)) best = &r;
   }
-  YOLO_CHECK(best != nullptr, "conv2d on cuda: cuDNN has no algorithm for {} within a {} MiB workspace", key,
+  YOLO_CHECK(best != nullptr, "conv2d on cuda: cuDNN has no allowed algorithm for {} within a {} MiB workspace", key,
              limit >> 20);
   p.algo = static_cast<int>(best->algo);
   p.workspace_bytes = best->memory;
@@ -172,7 +189,7 @@ void Conv2dImpl<Cuda>::forward(const Context& ctx, const Tensor& x, const Tensor
     CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(handle, plan->x, x.raw_data(), plan->w, w.raw_data(), plan->conv,
                                                        plan->y, y.raw_data(), static_cast<int>(results.size()), &count,
                                                        results.data(), workspace.raw_data(), limit));
-    choose(*plan, results, count, x.dtype(), limit, key);
+    choose(*plan, results, count, x.dtype(), limit, ctx.conv_algorithms(), key);
     return plan;
   });
   Tensor workspace = scratch(ctx, p.workspace_bytes);
@@ -202,7 +219,7 @@ void Conv2dImpl<Cuda>::backward_data(const Context& ctx, const Tensor& dy, const
     CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
         handle, plan->w, w.raw_data(), plan->y, dy.raw_data(), plan->conv, plan->x, dx.raw_data(),
         static_cast<int>(results.size()), &count, results.data(), workspace.raw_data(), limit));
-    choose(*plan, results, count, dx.dtype(), limit, key);
+    choose(*plan, results, count, dx.dtype(), limit, ctx.conv_algorithms(), key);
     return plan;
   });
   Tensor workspace = scratch(ctx, p.workspace_bytes);
@@ -231,7 +248,7 @@ void Conv2dImpl<Cuda>::backward_weights(const Context& ctx, const Tensor& x, con
     CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
         handle, plan->x, x.raw_data(), plan->y, dy.raw_data(), plan->conv, plan->w, dw_scratch.raw_data(),
         static_cast<int>(results.size()), &count, results.data(), workspace.raw_data(), limit));
-    choose(*plan, results, count, x.dtype(), limit, key);
+    choose(*plan, results, count, x.dtype(), limit, ctx.conv_algorithms(), key);
     return plan;
   });
   Tensor workspace = scratch(ctx, p.workspace_bytes);

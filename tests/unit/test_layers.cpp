@@ -1,5 +1,6 @@
 // Layer-op behaviour the oracles do not cover: gradient accumulation, the
 // per-shape cache, and clear errors for calls that do not fit.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -46,6 +47,52 @@ TEST(Conv2d, SteadyStateReusesCachedPrimitives) {
   conv2d_forward(ctx, x, w, Tensor(), g, y2);
   EXPECT_EQ(ctx.op_cache().size(), after_first) << "the second call with the same shape built a new primitive";
   test::expect_close(y2, y, 0.0, 0.0, "same inputs, same cached primitive, same result");
+}
+
+// A 3x3 stride-1 f32 convolution runs Winograd under ConvAlgorithms::fastest
+// (the default) on the cpu: every direction agrees with the direct sum within
+// 2e-5 of its scale (Winograd's rounding, ~10x a direct sum's), on sizes that
+// are not whole 4x4 tiles and on channel counts the blocked layout pads (5, 6;
+// oneDNN may fall back to direct there). For 32 channels the results must
+// differ somewhere, or the fast path did not run.
+TEST(Conv2d, WinogradAgreesWithTheDirectSum) {
+  struct Case {
+    std::int64_t c_in, c_out, size;
+    bool must_differ;
+  };
+  for (const Case c : {Case{32, 32, 13, true}, Case{6, 5, 10, false}}) {
+    SCOPED_TRACE(fmt::format("{} -> {} channels at {} px", c.c_in, c.c_out, c.size));
+    Context fast, direct(Device::cpu(), {.conv_algorithms = ConvAlgorithms::direct});
+    const Conv2dGeometry g{1, 1, 1, 1};
+    const Tensor x = test::random_uniform(fast, {2, c.size, c.size, c.c_in}, 21);
+    const Tensor w = test::random_uniform(fast, {c.c_out, 3, 3, c.c_in}, 22, -0.2f, 0.2f);
+    const Tensor b = test::random_uniform(fast, {c.c_out}, 23);
+    const Tensor dy = test::random_uniform(fast, {2, c.size, c.size, c.c_out}, 24);
+    struct Results {
+      Tensor y, dx, dw, db;
+    };
+    auto run = [&](const Context& ctx) {
+      Results r{ctx.empty(dy.shape(), DType::f32), ctx.empty(x.shape(), DType::f32), ctx.empty(w.shape(), DType::f32),
+                ctx.empty(b.shape(), DType::f32)};
+      conv2d_forward(ctx, x, w, b, g, r.y, Activation::silu);
+      conv2d_backward_data(ctx, dy, w, g, r.dx);
+      conv2d_backward_weights(ctx, x, dy, g, r.dw, r.db, 0.0f);
+      return r;
+    };
+    const Results f = run(fast), d = run(direct);
+    test::expect_close_to_scale(f.y, d.y, 2e-5, "forward with bias and SiLU");
+    test::expect_close_to_scale(f.dx, d.dx, 2e-5, "backward data");
+    test::expect_close_to_scale(f.dw, d.dw, 2e-5, "backward weights");
+    test::expect_close_to_scale(f.db, d.db, 2e-5, "bias gradient");
+    if (c.must_differ) {
+      Context host;
+      bool differs = false;
+      for (const auto& [a, e] : {std::pair{&f.y, &d.y}, {&f.dx, &d.dx}, {&f.dw, &d.dw}}) {
+        differs = differs || test::host_floats(host, *a) != test::host_floats(host, *e);
+      }
+      EXPECT_TRUE(differs) << "fastest and direct gave identical results: Winograd did not run";
+    }
+  }
 }
 
 TEST(Conv2d, MismatchedShapesAreClearErrors) {
