@@ -42,36 +42,39 @@ BatchNorm make_batchnorm(const Context& ctx, std::int64_t channels) {
 
 std::vector<LayerCase> layer_cases() {
   std::vector<LayerCase> cases;
-  const Shape bn_shape{16, 80, 80, 32};  // C2f output at 80 x 80
-  const std::int64_t bn_bytes = bn_shape.numel() * 4;
-  cases.push_back({"batchnorm_silu_train_forward/16x80x80x32", [=](const Context& ctx, std::int64_t& bytes) {
-                     auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
-                     auto y = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
-                     auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
-                     bytes = 3 * bn_bytes;  // statistics read, apply read + write
-                     return [&ctx = ctx, x, y, bn] { batchnorm_forward_train(ctx, *x, *bn, Activation::silu, *y); };
-                   }});
-  cases.push_back({"batchnorm_silu_eval_forward/16x80x80x32", [=](const Context& ctx, std::int64_t& bytes) {
-                     auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
-                     auto y = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
-                     auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
-                     bytes = 2 * bn_bytes;
-                     return [&ctx = ctx, x, y, bn] { batchnorm_forward_eval(ctx, *x, *bn, Activation::silu, *y); };
-                   }});
-  cases.push_back(
-      {"batchnorm_silu_backward/16x80x80x32", [=](const Context& ctx, std::int64_t& bytes) {
-         auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
-         auto dy = std::make_shared<Tensor>(random(ctx, bn_shape));
-         auto dx = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
-         auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
-         auto grads = std::make_shared<std::pair<Tensor, Tensor>>(ctx.empty({bn_shape[3]}, DType::f32),
-                                                                  ctx.empty({bn_shape[3]}, DType::f32));
-         auto saved = std::make_shared<BatchNormSaved>(batchnorm_forward_train(ctx, *x, *bn, Activation::silu, *dx));
-         bytes = 5 * bn_bytes;  // sums read x, dy; dx pass reads x, dy, writes dx
-         return [&ctx = ctx, x, dy, dx, bn, grads, saved] {
-           batchnorm_backward(ctx, *x, *dy, *bn, *saved, Activation::silu, *dx, grads->first, grads->second, 0.0f);
-         };
-       }});
+  // C2f outputs at 80 x 80 (cache-resident) and 160 x 160 (not: 52 MB), at 640 px.
+  for (const Shape& bn_shape : {Shape{16, 80, 80, 32}, Shape{16, 160, 160, 32}}) {
+    const std::int64_t bn_bytes = bn_shape.numel() * 4;
+    const std::string dims = fmt::format("{}x{}x{}x{}", bn_shape[0], bn_shape[1], bn_shape[2], bn_shape[3]);
+    cases.push_back({"batchnorm_silu_train_forward/" + dims, [=](const Context& ctx, std::int64_t& bytes) {
+                       auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
+                       auto y = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
+                       auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
+                       bytes = 3 * bn_bytes;  // statistics read, apply read + write
+                       return [&ctx = ctx, x, y, bn] { batchnorm_forward_train(ctx, *x, *bn, Activation::silu, *y); };
+                     }});
+    cases.push_back({"batchnorm_silu_eval_forward/" + dims, [=](const Context& ctx, std::int64_t& bytes) {
+                       auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
+                       auto y = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
+                       auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
+                       bytes = 2 * bn_bytes;
+                       return [&ctx = ctx, x, y, bn] { batchnorm_forward_eval(ctx, *x, *bn, Activation::silu, *y); };
+                     }});
+    cases.push_back(
+        {"batchnorm_silu_backward/" + dims, [=](const Context& ctx, std::int64_t& bytes) {
+           auto x = std::make_shared<Tensor>(random(ctx, bn_shape));
+           auto dy = std::make_shared<Tensor>(random(ctx, bn_shape));
+           auto dx = std::make_shared<Tensor>(ctx.empty(bn_shape, DType::f32));
+           auto bn = std::make_shared<BatchNorm>(make_batchnorm(ctx, bn_shape[3]));
+           auto grads = std::make_shared<std::pair<Tensor, Tensor>>(ctx.empty({bn_shape[3]}, DType::f32),
+                                                                    ctx.empty({bn_shape[3]}, DType::f32));
+           auto saved = std::make_shared<BatchNormSaved>(batchnorm_forward_train(ctx, *x, *bn, Activation::silu, *dx));
+           bytes = 5 * bn_bytes;  // sums read x, dy; dx pass reads x, dy, writes dx
+           return [&ctx = ctx, x, dy, dx, bn, grads, saved] {
+             batchnorm_backward(ctx, *x, *dy, *bn, *saved, Activation::silu, *dx, grads->first, grads->second, 0.0f);
+           };
+         }});
+  }
   for (const auto& [label, shape, g] :
        {std::tuple<const char*, Shape, Pool2dGeometry>{"k5s1p2/16x10x10x128", {16, 10, 10, 128}, {5, 1, 2}},
         {"k5s1p2/16x40x40x64", {16, 40, 40, 64}, {5, 1, 2}},
