@@ -18,8 +18,8 @@ struct CudaResources;  // engine/core/cuda_resources.h (streams, cuDNN, cuBLAS)
 
 // The convolution algorithms ops may pick from.
 enum class ConvAlgorithms {
-  // The fastest: Winograd for 3x3 stride-1 f32 on the cpu (about 10x the
-  // rounding error of a direct sum, still near 2e-6 relative), whatever
+  // The fastest: Winograd for 3x3 stride-1 f32 on the cpu (rounding error
+  // up to ~2e-6 of the output's scale, 2-7x a direct sum's), whatever
   // cuDNN's Find times fastest on cuda.
   fastest,
   // Direct and GEMM-style sums only (PyTorch's CPU convolutions): the closest

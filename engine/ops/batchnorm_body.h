@@ -79,7 +79,7 @@ void BatchNormImpl<B>::apply(const Context& ctx, const Tensor& x, const Tensor& 
 
 template <class B>
 void BatchNormImpl<B>::gradient_sums(const Context& ctx, const Tensor& x, const Tensor& dy, const BatchNorm& bn,
-                                     const Tensor& saved, Activation act, Tensor& sums) {
+                                     const Tensor& saved, Activation act, Tensor& sums, Tensor& dz_out) {
   const BnChunking chunking(detail::rows_of(x), x.dim(-1));
   const std::int64_t C = chunking.channels;
   Tensor partials = ctx.empty({2, chunking.chunks, C}, DType::f32);
@@ -91,7 +91,8 @@ void BatchNormImpl<B>::gradient_sums(const Context& ctx, const Tensor& x, const 
       Exec<B>::parallel_for_lanes(
           ctx, chunking.chunks, C,
           BnPartialGradSumsKernel<T, Act>{x.data<T>(), dy.data<T>(), s, s + C, bn.gamma.data<float>(),
-                                          bn.beta.data<float>(), chunking, partial_sum_dz, partial_sum_dz_xhat},
+                                          bn.beta.data<float>(), chunking, partial_sum_dz, partial_sum_dz_xhat,
+                                          dz_out.data<T>()},
           chunking.rows_per_chunk);
     });
   });
@@ -108,19 +109,15 @@ void BatchNormImpl<B>::param_grads(const Context& ctx, const Tensor& sums, float
 }
 
 template <class B>
-void BatchNormImpl<B>::backward_data(const Context& ctx, const Tensor& x, const Tensor& dy, const BatchNorm& bn,
-                                     const Tensor& saved, const Tensor& sums, std::int64_t count, Activation act,
-                                     Tensor& dx) {
+void BatchNormImpl<B>::backward_data(const Context& ctx, const Tensor& x, const Tensor& dz, const BatchNorm& bn,
+                                     const Tensor& saved, const Tensor& sums, std::int64_t count, Tensor& dx) {
   const std::int64_t C = x.dim(-1);
   const float* s = saved.data<float>();
   const float inv_count = static_cast<float>(1.0 / static_cast<double>(count));
   visit_float_dtype(x.dtype(), [&]<class T>() {
-    detail::visit_activation(act, [&]<class Act>() {
-      Exec<B>::parallel_for_2d(
-          ctx, detail::rows_of(x), C,
-          BnBackwardDataKernel<T, Act>{x.data<T>(), dy.data<T>(), s, s + C, bn.gamma.data<float>(),
-                                       bn.beta.data<float>(), sums.data<float>(), inv_count, C, dx.data<T>()});
-    });
+    Exec<B>::parallel_for_2d(ctx, detail::rows_of(x), C,
+                             BnBackwardDataKernel<T>{x.data<T>(), dz.data<T>(), s, s + C, bn.gamma.data<float>(),
+                                                     sums.data<float>(), inv_count, C, dx.data<T>()});
   });
 }
 

@@ -191,6 +191,28 @@ TEST(BatchNorm, AccumulatesParameterGradientsAndChecksShapes) {
             std::string::npos);
 }
 
+// The backward keeps dz = dy * act'(z) in dx between its passes: dx may take
+// dy's memory (same result), and dx over x is a clear error, not garbage.
+TEST(BatchNorm, BackwardOverDyMatchesAndOverXIsAClearError) {
+  Context ctx;
+  BatchNorm bn{test::random_uniform(ctx, {6}, 31, 0.5f, 1.5f), test::random_uniform(ctx, {6}, 32),
+               ctx.zeros({6}, DType::f32), ctx.zeros({6}, DType::f32)};
+  fill(ctx, bn.running_var, 1.0);
+  Tensor x = test::random_uniform(ctx, {2, 5, 5, 6}, 33), y = ctx.empty(x.shape(), DType::f32);
+  Tensor dgamma = ctx.empty({6}, DType::f32), dbeta = ctx.empty({6}, DType::f32);
+  const BatchNormSaved saved = batchnorm_forward_train(ctx, x, bn, Activation::silu, y);
+  const Tensor dy = test::random_uniform(ctx, x.shape(), 34);
+  Tensor dx = ctx.empty(x.shape(), DType::f32), in_place = ctx.empty(x.shape(), DType::f32);
+  batchnorm_backward(ctx, x, dy, bn, saved, Activation::silu, dx, dgamma, dbeta, 0.0f);
+  copy_cast(ctx, dy, in_place);
+  batchnorm_backward(ctx, x, in_place, bn, saved, Activation::silu, in_place, dgamma, dbeta, 0.0f);
+  test::expect_close(in_place, dx, 0.0, 0.0, "dx written over dy");
+  EXPECT_NE(error_of([&] {
+              batchnorm_backward(ctx, x, dy, bn, saved, Activation::silu, x, dgamma, dbeta, 0.0f);
+            }).find("dx must not share x's memory"),
+            std::string::npos);
+}
+
 // The statistics survive a large common offset: E[x^2] - E[x]^2 in f32
 // would lose every digit of a variance of 1e-4 around a mean of 100.
 TEST(BatchNorm, StatisticsAreAccurateUnderALargeMean) {

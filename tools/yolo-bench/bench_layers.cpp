@@ -69,7 +69,7 @@ std::vector<LayerCase> layer_cases() {
            auto grads = std::make_shared<std::pair<Tensor, Tensor>>(ctx.empty({bn_shape[3]}, DType::f32),
                                                                     ctx.empty({bn_shape[3]}, DType::f32));
            auto saved = std::make_shared<BatchNormSaved>(batchnorm_forward_train(ctx, *x, *bn, Activation::silu, *dx));
-           bytes = 5 * bn_bytes;  // sums read x, dy; dx pass reads x, dy, writes dx
+           bytes = 6 * bn_bytes;  // sums read x, dy, write dz; dx pass reads x, dz, writes dx
            return [&ctx = ctx, x, dy, dx, bn, grads, saved] {
              batchnorm_backward(ctx, *x, *dy, *bn, *saved, Activation::silu, *dx, grads->first, grads->second, 0.0f);
            };
