@@ -20,6 +20,7 @@
 
 #include "engine/core/cpu_resources.h"
 #include "engine/ops/conv2d_impl.h"
+#include "engine/ops/elementwise.h"
 
 namespace yolo {
 namespace {
@@ -234,14 +235,16 @@ struct ForwardPlan {
   ConvWeights weights;
   OwnedMemory scratchpad;
   Args args;
+  bool activation_after;  // the activation as a pass of its own, not a post-op
 
   ForwardPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_forward::primitive_desc& pd,
-              bool with_bias)
+              bool with_bias, bool activation_after)
       : conv(pd),
         src(ctx.cpu().engine, d.user_src_md(), pd.src_desc(), Role::input),
         dst(ctx.cpu().engine, d.user_dst_md(), pd.dst_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
-        scratchpad(ctx, pd.scratchpad_desc()) {
+        scratchpad(ctx, pd.scratchpad_desc()),
+        activation_after(activation_after) {
     args = {{DNNL_ARG_SRC, src.for_primitive()},
             {DNNL_ARG_DST, dst.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
@@ -328,10 +331,18 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     const std::string key = conv_key("fwd", x, w, g, with_bias, ctx.num_threads(), act);
     ForwardPlan& plan = ctx.op_cache().get<ForwardPlan>(key, [&] {
       const ConvDims d(x.shape(), w.shape(), y.shape(), g, x.dtype());
+      // oneDNN's Winograd takes no eltwise post-op: with it, the activation
+      // runs as a pass of its own, still well ahead of the direct kernel
+      // with the activation fused (docs/BENCHMARKS.md).
+      bool activation_after = false;
       const auto pd = pick_algorithm(ctx, d, [&](dnnl::algorithm algorithm) {
-        return d.forward_pd(ctx.cpu().engine, algorithm, with_bias, forward_attr(act));
+        const bool separate = algorithm == dnnl::algorithm::convolution_winograd && act != Activation::identity;
+        auto made =
+            d.forward_pd(ctx.cpu().engine, algorithm, with_bias, forward_attr(separate ? Activation::identity : act));
+        activation_after = separate;  // only once the descriptor exists
+        return made;
       });
-      return std::make_shared<ForwardPlan>(ctx, d, pd, with_bias);
+      return std::make_shared<ForwardPlan>(ctx, d, pd, with_bias, activation_after);
     });
     dnnl::stream& stream = ctx.cpu().stream;
     const Tensor src_buffer = plan.src.bind(ctx, stream, x.raw_data());
@@ -341,6 +352,11 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     plan.conv.execute(stream, plan.args);
     plan.dst.finish_output(stream);
     stream.wait();
+    if (plan.activation_after) {
+      YOLO_CHECK(act == Activation::silu, "conv2d forward on cpu: no separate pass for activation {}",
+                 static_cast<int>(act));
+      silu_forward(ctx, y, y);
+    }
   });
 }
 
