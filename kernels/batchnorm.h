@@ -4,7 +4,7 @@
 //   statistics   BnPartialMomentsKernel -> BnCombineMomentsKernel
 //   coefficients BnTrainCoefficientsKernel / BnEvalCoefficientsKernel
 //   forward      BnApplyKernel            y = act(x * scale[c] + shift[c])
-//   backward     BnPartialGradSumsKernel (also writes dz) -> BnCombineGradSumsKernel
+//   backward     BnPartialGradSumsKernel (may also write dz) -> BnCombineGradSumsKernel
 //                -> BnParamGradKernel, BnBackwardDataKernel
 //   inference    FoldBatchNormWeightKernel, FoldBatchNormBiasKernel
 //
@@ -13,7 +13,6 @@
 // and the per-chunk partials combine in double. Moments use Chan's parallel
 // formula (no E[x^2] - E[x]^2 cancellation).
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels/math.h"
 #include "kernels/numeric.h"
@@ -179,13 +178,12 @@ struct BnApplyKernel {
 // Backward through z = xhat * gamma + beta, xhat = (x - mean) * invstd,
 // y = act(z): with dz = dy * act'(z), per chunk p and channel c
 //   sum_dz[p,c] = sum_r dz[r,c],  sum_dz_xhat[p,c] = sum_r dz[r,c] * xhat[r,c]
-// and, for an activation other than identity, dz itself into dz_out (the
-// input gradient's buffer), so the second pass needs no act' again: the
-// sigmoid is most of the cost of both passes.
+// and, with kStoresDz, dz itself into dz_out (the input gradient's buffer), so
+// that the second pass reads it instead of evaluating act' again (see
+// BatchNormImpl::gradient_sums for when that pays).
 // A lane functor (Exec::parallel_for_lanes): channels [c0, c0 + L) of chunk p.
-template <class T, class Act>
+template <class T, class Act, bool kStoresDz>
 struct BnPartialGradSumsKernel {
-  static constexpr bool kStoresDz = !std::is_same_v<Act, ActIdentity>;
   const T* x;
   const T* dy;
   const float* mean;
@@ -254,15 +252,16 @@ struct BnParamGradKernel {
 };
 
 // dx = gamma * invstd * (dz - sum_dz / count - xhat * sum_dz_xhat / count),
-// dz from the sums pass (dy itself for the identity activation). dz may be
-// dx's own buffer: each element is read before it is written.
-template <class T>
+// dz = dy * act'(z) (with ActIdentity, dy may be the dz the sums pass stored,
+// even in dx's own buffer: each element is read before it is written).
+template <class T, class Act>
 struct BnBackwardDataKernel {
   const T* x;
-  const T* dz;
+  const T* dy;
   const float* mean;
   const float* invstd;
   const float* gamma;
+  const float* beta;
   const float* sums;  // (2, C)
   float inv_count;
   std::int64_t channels;
@@ -270,8 +269,9 @@ struct BnBackwardDataKernel {
   YOLO_HD void operator()(std::int64_t r, std::int64_t c) const {
     const std::int64_t i = r * channels + c;
     const float xhat = (to_float(x[i]) - mean[c]) * invstd[c];
+    const float dz = to_float(dy[i]) * Act::derivative(xhat * gamma[c] + beta[c]);
     const float mean_dz = sums[c] * inv_count, mean_dz_xhat = sums[channels + c] * inv_count;
-    dx[i] = convert<T>(gamma[c] * invstd[c] * (to_float(dz[i]) - mean_dz - xhat * mean_dz_xhat));
+    dx[i] = convert<T>(gamma[c] * invstd[c] * (dz - mean_dz - xhat * mean_dz_xhat));
   }
 };
 

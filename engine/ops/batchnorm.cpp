@@ -80,19 +80,19 @@ void batchnorm_backward(const Context& ctx, const Tensor& x, const Tensor& dy, c
   YOLO_CHECK(sync != nullptr || saved.count == x.numel() / C,
              "{}: saved statistics over {} values per channel, x {} has {}", op, saved.count, x.str(), x.numel() / C);
   YOLO_CHECK(accumulate == 0.0f || accumulate == 1.0f, "{}: accumulate must be 0 or 1, got {}", op, accumulate);
-  // The sums pass leaves dz = dy * act'(z) in dx, which the last pass reads
-  // back: dx must not be x, which that pass reads too.
+  // The sums pass may leave dz = dy * act'(z) in dx for the last pass to
+  // read back: dx must not be x, which that pass reads too.
   YOLO_CHECK(dx.raw_data() != x.raw_data(), "{}: dx must not share x's memory", op);
   Tensor sums = ctx.empty({2, C}, DType::f32);
-  const Tensor& dz = act == Activation::identity ? dy : dx;
   dispatch_backend(ctx.device(), [&]<class B>() {
-    BatchNormImpl<B>::gradient_sums(ctx, x, dy, bn, saved.mean_invstd, act, sums, dx);
+    const bool dz_in_dx = BatchNormImpl<B>::gradient_sums(ctx, x, dy, bn, saved.mean_invstd, act, sums, dx);
     // gamma and beta get this rank's share (the data-parallel reducer
     // averages parameter gradients over ranks, as with PyTorch's SyncBN);
     // the input gradient needs the sums over the global batch.
     BatchNormImpl<B>::param_grads(ctx, sums, accumulate, dgamma, dbeta);
     if (sync != nullptr) sync->sum_gradient_sums(ctx, sums);
-    BatchNormImpl<B>::backward_data(ctx, x, dz, bn, saved.mean_invstd, sums, saved.count, dx);
+    BatchNormImpl<B>::backward_data(ctx, x, dz_in_dx ? dx : dy, bn, saved.mean_invstd, sums, saved.count,
+                                    dz_in_dx ? Activation::identity : act, dx);
   });
 }
 

@@ -17,14 +17,15 @@ struct BatchNormImpl {
   static void eval_coefficients(const Context& ctx, const BatchNorm& bn, Tensor& scale_shift);
   // y = act(x * scale + shift)
   static void apply(const Context& ctx, const Tensor& x, const Tensor& scale_shift, Activation act, Tensor& y);
-  // sums (2, C) = sum dz, sum dz * xhat, dz = dy * act'(z); dz itself into
-  // dz_out unless act is identity (then dz is dy)
-  static void gradient_sums(const Context& ctx, const Tensor& x, const Tensor& dy, const BatchNorm& bn,
+  // sums (2, C) = sum dz, sum dz * xhat, dz = dy * act'(z). Returns whether
+  // it also wrote dz into dz_out (then backward_data takes dz_out as dy, with
+  // the identity activation).
+  static bool gradient_sums(const Context& ctx, const Tensor& x, const Tensor& dy, const BatchNorm& bn,
                             const Tensor& saved, Activation act, Tensor& sums, Tensor& dz_out);
   static void param_grads(const Context& ctx, const Tensor& sums, float accumulate, Tensor& dgamma, Tensor& dbeta);
-  // dx from dz (may be dx itself)
-  static void backward_data(const Context& ctx, const Tensor& x, const Tensor& dz, const BatchNorm& bn,
-                            const Tensor& saved, const Tensor& sums, std::int64_t count, Tensor& dx);
+  // dy may be dx itself
+  static void backward_data(const Context& ctx, const Tensor& x, const Tensor& dy, const BatchNorm& bn,
+                            const Tensor& saved, const Tensor& sums, std::int64_t count, Activation act, Tensor& dx);
   static void fold(const Context& ctx, const Tensor& w, const Tensor& b, const BatchNorm& bn, Tensor& w_folded,
                    Tensor& b_folded);
 };

@@ -99,7 +99,8 @@ auto pick_algorithm(const Context& ctx, const ConvDims& d, MakePd&& make) {
   if (ctx.conv_algorithms() == ConvAlgorithms::fastest && d.winograd_shape) {
     try {
       return make(dnnl::algorithm::convolution_winograd);
-    } catch (const dnnl::error&) {  // unimplemented for this shape or machine: direct below
+    } catch (const dnnl::error& e) {
+      if (e.status != dnnl_unimplemented) throw;  // else: no kernel for this shape or machine, direct below
     }
   }
   return make(dnnl::algorithm::convolution_direct);
@@ -143,6 +144,26 @@ struct OwnedMemory {
 
 memory unbound(const memory::desc& md, const dnnl::engine& engine) { return memory(md, engine, DNNL_MEMORY_NONE); }
 
+// A primitive's scratchpad, taken from the allocator for each call: Winograd's
+// holds transformed tiles (7-10 MB for each of YOLOv8n's 3x3 layers at batch
+// 16, in each direction), and plans live in the cache as long as the
+// context, so one per plan would hold them all at once.
+class Scratchpad {
+ public:
+  Scratchpad(const dnnl::engine& engine, const memory::desc& md) : mem_(unbound(md, engine)) {}
+  const memory& for_primitive() const { return mem_; }
+  // The returned buffer must live until the primitive ran.
+  Tensor bind(const Context& ctx) {
+    Tensor buffer =
+        ctx.empty({std::max<std::int64_t>(1, static_cast<std::int64_t>(mem_.get_desc().get_size()))}, DType::u8);
+    mem_.set_data_handle(buffer.raw_data());
+    return buffer;
+  }
+
+ private:
+  memory mem_;
+};
+
 // An activation as a primitive reads or writes it: the caller's NHWC memory
 // and, when the primitive wants another layout (Winograd's blocked one), a
 // buffer of that layout taken from the allocator for the call, with the
@@ -152,31 +173,40 @@ class ConvActivation {
   enum class Role { input, output };
 
   ConvActivation(const dnnl::engine& engine, const memory::desc& user_md, const memory::desc& wanted, Role role)
-      : role_(role), user_(unbound(user_md, engine)) {
-    if (wanted == user_md) return;
-    blocked_ = unbound(wanted, engine);
-    reorder_ = role == Role::input ? dnnl::reorder(user_, blocked_) : dnnl::reorder(blocked_, user_);
+      : role_(role), user_(unbound(user_md, engine)), primitive_(unbound(wanted, engine)) {
+    if (!same_bytes(user_md, wanted))
+      reorder_ = role == Role::input ? dnnl::reorder(user_, primitive_) : dnnl::reorder(primitive_, user_);
   }
-  const memory& for_primitive() const { return reorder_ ? blocked_ : user_; }
+  const memory& for_primitive() const { return primitive_; }
 
   // Points at the caller's tensor; an input is reordered into the blocked
   // buffer at once. The returned buffer must live until the primitive ran.
   Tensor bind(const Context& ctx, dnnl::stream& stream, void* data) {
     user_.set_data_handle(data);
-    if (!reorder_) return {};
-    Tensor buffer = ctx.empty({static_cast<std::int64_t>(blocked_.get_desc().get_size())}, DType::u8);
-    blocked_.set_data_handle(buffer.raw_data());
-    if (role_ == Role::input) reorder_->execute(stream, user_, blocked_);
+    if (!reorder_) {
+      primitive_.set_data_handle(data);
+      return {};
+    }
+    Tensor buffer = ctx.empty({static_cast<std::int64_t>(primitive_.get_desc().get_size())}, DType::u8);
+    primitive_.set_data_handle(buffer.raw_data());
+    if (role_ == Role::input) reorder_->execute(stream, user_, primitive_);
     return buffer;
   }
   // After the primitive ran: an output is reordered into the caller's tensor.
   void finish_output(dnnl::stream& stream) {
-    if (reorder_) reorder_->execute(stream, blocked_, user_);
+    if (reorder_) reorder_->execute(stream, primitive_, user_);
   }
 
  private:
+  // nChw16c with exactly 16 channels puts every value where nhwc does.
+  static bool same_bytes(const memory::desc& nhwc, const memory::desc& wanted) {
+    if (wanted == nhwc) return true;
+    const memory::dims dims = nhwc.dims();
+    return dims[1] == 16 && wanted == memory::desc(dims, nhwc.data_type(), Tag::nChw16c);
+  }
+
   Role role_;
-  memory user_, blocked_;
+  memory user_, primitive_;
   std::optional<dnnl::reorder> reorder_;
 };
 using Role = ConvActivation::Role;
@@ -235,7 +265,7 @@ struct ForwardPlan {
   ConvActivation src, dst;
   memory bias;
   ConvWeights weights;
-  OwnedMemory scratchpad;
+  Scratchpad scratchpad;
   Args args;
   bool activation_after;  // the activation as a pass of its own, not a post-op
 
@@ -245,12 +275,12 @@ struct ForwardPlan {
         src(ctx.cpu().engine, d.user_src_md(), pd.src_desc(), Role::input),
         dst(ctx.cpu().engine, d.user_dst_md(), pd.dst_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
-        scratchpad(ctx, pd.scratchpad_desc()),
+        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()),
         activation_after(activation_after) {
     args = {{DNNL_ARG_SRC, src.for_primitive()},
             {DNNL_ARG_DST, dst.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
     if (with_bias) {
       bias = unbound(d.bias_md(d.type), ctx.cpu().engine);
       args[DNNL_ARG_BIAS] = bias;
@@ -262,7 +292,7 @@ struct BackwardDataPlan {
   dnnl::convolution_backward_data conv;
   ConvActivation diff_dst, diff_src;
   ConvWeights weights;
-  OwnedMemory scratchpad;
+  Scratchpad scratchpad;
   Args args;
 
   BackwardDataPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_backward_data::primitive_desc& pd)
@@ -270,11 +300,11 @@ struct BackwardDataPlan {
         diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
         diff_src(ctx.cpu().engine, d.user_src_md(), pd.diff_src_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
-        scratchpad(ctx, pd.scratchpad_desc()) {
+        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()) {
     args = {{DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
             {DNNL_ARG_DIFF_SRC, diff_src.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
   }
 };
 
@@ -285,7 +315,8 @@ struct BackwardWeightsPlan {
   dnnl::convolution_backward_weights conv;
   ConvActivation src, diff_dst;
   memory user_dw, user_db;
-  OwnedMemory scratchpad, dw, db;
+  Scratchpad scratchpad;
+  OwnedMemory dw, db;
   dnnl::reorder store_dw, accumulate_dw, store_db, accumulate_db;
   Args args;
 
@@ -306,7 +337,7 @@ struct BackwardWeightsPlan {
         diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
         user_dw(unbound(d.user_weights_md(), ctx.cpu().engine)),
         user_db(unbound(d.bias_md(d.type), ctx.cpu().engine)),
-        scratchpad(ctx, pd.scratchpad_desc()),
+        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()),
         dw(ctx, pd.diff_weights_desc()),
         db(ctx, d.bias_md(memory::data_type::f32)),
         store_dw(make_reorder(dw.mem, user_dw, false)),
@@ -316,7 +347,7 @@ struct BackwardWeightsPlan {
     args = {{DNNL_ARG_SRC, src.for_primitive()},
             {DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
             {DNNL_ARG_DIFF_WEIGHTS, dw.mem},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.mem}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
     if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db.mem;
   }
 };
@@ -351,6 +382,7 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     const Tensor dst_buffer = plan.dst.bind(ctx, stream, y.raw_data());
     if (with_bias) plan.bias.set_data_handle(b.raw_data());
     plan.weights.bind(stream, w.raw_data());
+    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
     plan.conv.execute(stream, plan.args);
     plan.dst.finish_output(stream);
     stream.wait();
@@ -386,6 +418,7 @@ void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const 
     const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
     const Tensor diff_src_buffer = plan.diff_src.bind(ctx, stream, dx.raw_data());
     plan.weights.bind(stream, w.raw_data());
+    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
     plan.conv.execute(stream, plan.args);
     plan.diff_src.finish_output(stream);
     stream.wait();
@@ -418,6 +451,7 @@ void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, cons
     const Tensor src_buffer = plan.src.bind(ctx, stream, x.raw_data());
     const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
     plan.user_dw.set_data_handle(dw.raw_data());
+    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
     plan.conv.execute(stream, plan.args);
     (accumulate != 0.0f ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);
     if (with_bias) {

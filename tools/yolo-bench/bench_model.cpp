@@ -1,8 +1,9 @@
 // Whole models: forward (eval; "forward_fused" with the batch norms folded
 // into the convolutions, as yolo-val and yolo-detect run) and a training
-// step's forward + backward, per image, at batch 16; and the allocator's peak tensor memory during the
-// training step (the "peak_MiB" counter), to set against PyTorch's
-// (tools/bench/model_vs_torch.sh).
+// step's forward + backward, per image, at batch 16; and the allocator's
+// peak tensor memory over the timed calls, less what was live before the
+// first (warm-up) call, so that what ops keep per shape counts (the
+// "peak_MiB" counter), to set against PyTorch's (tools/bench/model_vs_torch.sh).
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
@@ -17,14 +18,17 @@ void register_model_benchmarks(const BenchContexts& contexts) {
     const char* model;
     std::int64_t size, batch;
   };
-  const Case cases[] = {{"yolov8n", 320, 16}, {"yolov8n", 640, 16}, {"yolov8n", 640, 64}, {"yolov9s", 640, 16}, {"yolov9-s", 640, 16}};
+  const Case cases[] = {
+      {"yolov8n", 320, 16}, {"yolov8n", 640, 16}, {"yolov8n", 640, 64}, {"yolov9s", 640, 16}, {"yolov9-s", 640, 16}};
   for (const auto& owned : contexts.contexts) {
     const Context* ctx = owned.get();
     for (const Case& c : cases) {
       enum class Kind { forward, forward_fused, train_step };
       for (const Kind kind : {Kind::forward, Kind::forward_fused, Kind::train_step}) {
         const bool train = kind == Kind::train_step;
-        const char* name = kind == Kind::forward ? "forward" : kind == Kind::forward_fused ? "forward_fused" : "train_step";
+        const char* name = kind == Kind::forward         ? "forward"
+                           : kind == Kind::forward_fused ? "forward_fused"
+                                                         : "train_step";
         benchmark::RegisterBenchmark(
             fmt::format("model_{}/{}/{}px/b{}/{}", name, c.model, c.size, c.batch, ctx->device().str()).c_str(),
             [ctx, c, train, kind](benchmark::State& state) {
@@ -34,6 +38,9 @@ void register_model_benchmarks(const BenchContexts& contexts) {
               if (kind == Kind::forward_fused) model.fuse(*ctx);
               Tensor image = ctx->empty({c.batch, c.size, c.size, 3}, DType::f32);
               fill_uniform(*ctx, image, 0.0f, 1.0f);
+              // Before the warm-up: what the ops keep per shape (primitives' weight
+              // copies, buffers) counts too.
+              const std::int64_t before = ctx->allocator().stats().live_bytes;
               Tensors grads;
               if (train) {
                 for (const Tensor& o : model.forward(*ctx, image)) {  // warm-up, and the output shapes
@@ -45,7 +52,6 @@ void register_model_benchmarks(const BenchContexts& contexts) {
               }
               ctx->synchronize();
               ctx->allocator().reset_peak();
-              const std::int64_t before = ctx->allocator().stats().live_bytes;
               for (auto _ : state) {
                 const Tensors out = model.forward(*ctx, image);
                 if (train) model.backward(*ctx, grads);
