@@ -133,36 +133,31 @@ dnnl::primitive_attr forward_attr(Activation act) {
   return attr;
 }
 
-// A memory object over a buffer of ours (so the allocator counts it).
+// A buffer of ours for `md` (so the allocator counts it).
+Tensor byte_buffer(const Context& ctx, const memory::desc& md) {
+  return ctx.empty({std::max<std::int64_t>(1, static_cast<std::int64_t>(md.get_size()))}, DType::u8);
+}
+
+// A memory object over a buffer of ours, for the plan's lifetime.
 struct OwnedMemory {
   Tensor buffer;
   memory mem;
   OwnedMemory(const Context& ctx, const memory::desc& md)
-      : buffer(ctx.empty({std::max<std::int64_t>(1, static_cast<std::int64_t>(md.get_size()))}, DType::u8)),
-        mem(md, ctx.cpu().engine, buffer.raw_data()) {}
+      : buffer(byte_buffer(ctx, md)), mem(md, ctx.cpu().engine, buffer.raw_data()) {}
 };
 
 memory unbound(const memory::desc& md, const dnnl::engine& engine) { return memory(md, engine, DNNL_MEMORY_NONE); }
 
-// A primitive's scratchpad, taken from the allocator for each call: Winograd's
-// holds transformed tiles (7-10 MB for each of YOLOv8n's 3x3 layers at batch
-// 16, in each direction), and plans live in the cache as long as the
-// context, so one per plan would hold them all at once.
-class Scratchpad {
- public:
-  Scratchpad(const dnnl::engine& engine, const memory::desc& md) : mem_(unbound(md, engine)) {}
-  const memory& for_primitive() const { return mem_; }
-  // The returned buffer must live until the primitive ran.
-  Tensor bind(const Context& ctx) {
-    Tensor buffer =
-        ctx.empty({std::max<std::int64_t>(1, static_cast<std::int64_t>(mem_.get_desc().get_size()))}, DType::u8);
-    mem_.set_data_handle(buffer.raw_data());
-    return buffer;
-  }
-
- private:
-  memory mem_;
-};
+// Points `mem` at a buffer of ours for one call; the buffer must live until
+// the primitive ran. For what a plan should not hold for the context's
+// lifetime: the blocked activations, and the scratchpads (Winograd's holds
+// transformed tiles, 7-10 MB for each of YOLOv8n's 3x3 layers at batch 16,
+// in each direction).
+Tensor bind_call_buffer(const Context& ctx, memory& mem) {
+  Tensor buffer = byte_buffer(ctx, mem.get_desc());
+  mem.set_data_handle(buffer.raw_data());
+  return buffer;
+}
 
 // An activation as a primitive reads or writes it: the caller's NHWC memory
 // and, when the primitive wants another layout (Winograd's blocked one), a
@@ -187,8 +182,7 @@ class ConvActivation {
       primitive_.set_data_handle(data);
       return {};
     }
-    Tensor buffer = ctx.empty({static_cast<std::int64_t>(primitive_.get_desc().get_size())}, DType::u8);
-    primitive_.set_data_handle(buffer.raw_data());
+    Tensor buffer = bind_call_buffer(ctx, primitive_);
     if (role_ == Role::input) reorder_->execute(stream, user_, primitive_);
     return buffer;
   }
@@ -265,7 +259,7 @@ struct ForwardPlan {
   ConvActivation src, dst;
   memory bias;
   ConvWeights weights;
-  Scratchpad scratchpad;
+  memory scratchpad;  // bound per call (bind_call_buffer)
   Args args;
   bool activation_after;  // the activation as a pass of its own, not a post-op
 
@@ -275,12 +269,12 @@ struct ForwardPlan {
         src(ctx.cpu().engine, d.user_src_md(), pd.src_desc(), Role::input),
         dst(ctx.cpu().engine, d.user_dst_md(), pd.dst_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
-        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()),
+        scratchpad(unbound(pd.scratchpad_desc(), ctx.cpu().engine)),
         activation_after(activation_after) {
     args = {{DNNL_ARG_SRC, src.for_primitive()},
             {DNNL_ARG_DST, dst.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad}};
     if (with_bias) {
       bias = unbound(d.bias_md(d.type), ctx.cpu().engine);
       args[DNNL_ARG_BIAS] = bias;
@@ -292,7 +286,7 @@ struct BackwardDataPlan {
   dnnl::convolution_backward_data conv;
   ConvActivation diff_dst, diff_src;
   ConvWeights weights;
-  Scratchpad scratchpad;
+  memory scratchpad;  // bound per call (bind_call_buffer)
   Args args;
 
   BackwardDataPlan(const Context& ctx, const ConvDims& d, const dnnl::convolution_backward_data::primitive_desc& pd)
@@ -300,11 +294,11 @@ struct BackwardDataPlan {
         diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
         diff_src(ctx.cpu().engine, d.user_src_md(), pd.diff_src_desc(), Role::output),
         weights(ctx, d, pd.weights_desc()),
-        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()) {
+        scratchpad(unbound(pd.scratchpad_desc(), ctx.cpu().engine)) {
     args = {{DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
             {DNNL_ARG_DIFF_SRC, diff_src.for_primitive()},
             {DNNL_ARG_WEIGHTS, weights.for_primitive()},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad}};
   }
 };
 
@@ -315,7 +309,7 @@ struct BackwardWeightsPlan {
   dnnl::convolution_backward_weights conv;
   ConvActivation src, diff_dst;
   memory user_dw, user_db;
-  Scratchpad scratchpad;
+  memory scratchpad;  // bound per call (bind_call_buffer)
   OwnedMemory dw, db;
   dnnl::reorder store_dw, accumulate_dw, store_db, accumulate_db;
   Args args;
@@ -337,7 +331,7 @@ struct BackwardWeightsPlan {
         diff_dst(ctx.cpu().engine, d.user_dst_md(), pd.diff_dst_desc(), Role::input),
         user_dw(unbound(d.user_weights_md(), ctx.cpu().engine)),
         user_db(unbound(d.bias_md(d.type), ctx.cpu().engine)),
-        scratchpad(ctx.cpu().engine, pd.scratchpad_desc()),
+        scratchpad(unbound(pd.scratchpad_desc(), ctx.cpu().engine)),
         dw(ctx, pd.diff_weights_desc()),
         db(ctx, d.bias_md(memory::data_type::f32)),
         store_dw(make_reorder(dw.mem, user_dw, false)),
@@ -347,7 +341,7 @@ struct BackwardWeightsPlan {
     args = {{DNNL_ARG_SRC, src.for_primitive()},
             {DNNL_ARG_DIFF_DST, diff_dst.for_primitive()},
             {DNNL_ARG_DIFF_WEIGHTS, dw.mem},
-            {DNNL_ARG_SCRATCHPAD, scratchpad.for_primitive()}};
+            {DNNL_ARG_SCRATCHPAD, scratchpad}};
     if (with_bias) args[DNNL_ARG_DIFF_BIAS] = db.mem;
   }
 };
@@ -382,7 +376,7 @@ void Conv2dImpl<Cpu>::forward(const Context& ctx, const Tensor& x, const Tensor&
     const Tensor dst_buffer = plan.dst.bind(ctx, stream, y.raw_data());
     if (with_bias) plan.bias.set_data_handle(b.raw_data());
     plan.weights.bind(stream, w.raw_data());
-    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
+    const Tensor scratchpad_buffer = bind_call_buffer(ctx, plan.scratchpad);
     plan.conv.execute(stream, plan.args);
     plan.dst.finish_output(stream);
     stream.wait();
@@ -418,7 +412,7 @@ void Conv2dImpl<Cpu>::backward_data(const Context& ctx, const Tensor& dy, const 
     const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
     const Tensor diff_src_buffer = plan.diff_src.bind(ctx, stream, dx.raw_data());
     plan.weights.bind(stream, w.raw_data());
-    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
+    const Tensor scratchpad_buffer = bind_call_buffer(ctx, plan.scratchpad);
     plan.conv.execute(stream, plan.args);
     plan.diff_src.finish_output(stream);
     stream.wait();
@@ -451,7 +445,7 @@ void Conv2dImpl<Cpu>::backward_weights(const Context& ctx, const Tensor& x, cons
     const Tensor src_buffer = plan.src.bind(ctx, stream, x.raw_data());
     const Tensor diff_dst_buffer = plan.diff_dst.bind(ctx, stream, dy.raw_data());
     plan.user_dw.set_data_handle(dw.raw_data());
-    const Tensor scratchpad_buffer = plan.scratchpad.bind(ctx);
+    const Tensor scratchpad_buffer = bind_call_buffer(ctx, plan.scratchpad);
     plan.conv.execute(stream, plan.args);
     (accumulate != 0.0f ? plan.accumulate_dw : plan.store_dw).execute(stream, plan.dw.mem, plan.user_dw);
     if (with_bias) {

@@ -1,8 +1,9 @@
 // Convolutions at YOLOv8n's shapes (batch 16, 320 px), each direction:
 // FLOP/s = 2 * N * OH * OW * O * KH * KW * C / groups per call (one
 // multiply-add is two FLOPs; every direction does the same count). The 3x3
-// stride-1 shapes run Winograd on the cpu (ConvAlgorithms::fastest); their
-// "_direct" rows run the direct algorithm, for the comparison.
+// stride-1 shapes run Winograd on the cpu (ConvAlgorithms::fastest); the
+// "_direct" rows run every shape with the direct algorithm only, for the
+// comparison.
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
@@ -32,10 +33,6 @@ const ConvShape kShapes[] = {
     {"c2f_48to32_k1_80", {16, 80, 80, 48}, 32, 1, {1, 0, 1, 1}},
     {"head_80to80_k3_40", {16, 40, 40, 80}, 80, 3, {1, 1, 1, 1}},
 };
-
-bool winograd_shape(const ConvShape& s) {
-  return s.kernel == 3 && s.g.stride == 1 && s.g.dilation == 1 && s.g.groups == 1;
-}
 
 enum class Direction { forward, backward_data, backward_weights };
 
@@ -93,7 +90,7 @@ void register_conv_benchmarks(const BenchContexts& contexts) {
     for (const auto& [direction, name] : directions) {
       for (const ConvShape& s : kShapes) {
         register_case(fmt::format("{}/{}/{}", name, s.label, ctx->device().str()), ctx, s, direction);
-        if (direct && winograd_shape(s)) {
+        if (direct) {
           register_case(fmt::format("{}/{}_direct/{}", name, s.label, ctx->device().str()), direct, s, direction);
         }
       }
